@@ -1,0 +1,80 @@
+/*
+ * testutil -- shared by the CUnit test binaries.
+ *
+ * Servers: scripts/check starts PostgreSQL and Redis and exports
+ * IH_TEST_CONNINFO, IH_TEST_REDIS_PORT, IH_TEST_SERVERS (tests/servers.sh)
+ * and IH_TEST_SERVERS_DIR.  A test that needs a server and finds none fails
+ * when $CI is set and otherwise skips, saying so on stdout.
+ */
+#ifndef IH_TESTUTIL_H
+#define IH_TESTUTIL_H
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The conninfo of the test database, or NULL (test already failed/skipped). */
+static inline const char *ih_test_conninfo_or_skip(const char *test)
+{
+	const char *c = getenv("IH_TEST_CONNINFO");
+
+	if (c != NULL && *c != '\0')
+		return c;
+	if (getenv("CI") != NULL && *getenv("CI") != '\0') {
+		CU_FAIL("IH_TEST_CONNINFO is not set but CI is: run the suite through scripts/check");
+	} else {
+		printf("\n  SKIP %s: no PostgreSQL (run through scripts/check)\n", test);
+	}
+	return NULL;
+}
+
+/* The Redis port of the test server, or 0 (test already failed/skipped). */
+static inline int ih_test_redis_port_or_skip(const char *test)
+{
+	const char *p = getenv("IH_TEST_REDIS_PORT");
+
+	if (p != NULL && atoi(p) > 0)
+		return atoi(p);
+	if (getenv("CI") != NULL && *getenv("CI") != '\0') {
+		CU_FAIL("IH_TEST_REDIS_PORT is not set but CI is: run the suite through scripts/check");
+	} else {
+		printf("\n  SKIP %s: no Redis (run through scripts/check)\n", test);
+	}
+	return 0;
+}
+
+/* Run tests/servers.sh CMD on the suite's servers ("restart-pg", "stop-redis", ...). */
+static inline int ih_test_servers(const char *cmd)
+{
+	const char *script = getenv("IH_TEST_SERVERS"), *dir = getenv("IH_TEST_SERVERS_DIR");
+	char line[2048];
+
+	if (script == NULL || dir == NULL)
+		return -1;
+	snprintf(line, sizeof line, "'%s' %s '%s'", script, cmd, dir);
+	return system(line);
+}
+
+/* Register `suites` and run them verbosely; exit status 0 only if all passed. */
+static inline int ih_test_main(CU_SuiteInfo *suites)
+{
+	unsigned failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	if (CU_register_suites(suites) != CUE_SUCCESS) {
+		fprintf(stderr, "cannot register suites: %s\n", CU_get_error_msg());
+		return 99;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	if (CU_get_number_of_suites_failed() > 0)
+		failed++;
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
+
+#endif
