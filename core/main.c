@@ -98,6 +98,11 @@ static int cmd_check_config(const ih_cli *cli, ih_config *cfg)
 			used += (size_t)snprintf(names + used, used < sizeof names ? sizeof names - used : 0, "%s%s",
 						 used ? ", " : "", list.v[j].name);
 		}
+		if (found == NULL && !ih_config_plugin_enabled(cfg, sec->name)) {
+			fprintf(stderr, "warning: %s:%d: plugins.%s is disabled and no such plugin is installed\n",
+				cli->config_path, sec->line, sec->name);
+			continue;
+		}
 		if (found == NULL) {
 			ih_errors_add(&errs, "%s:%d: plugins.%s: no usable plugin named '%s' in %s (found: %s)",
 				      cli->config_path, sec->line, sec->name, sec->name, cfg->plugins.dir,

@@ -90,6 +90,12 @@ ih_plugin_state ih_plugin_check(const void *sym, ih_plugin_info *info)
 		return info->state = IH_PS_ABI_MISMATCH;
 	}
 	if (d->abi_minor > IH_ABI_MINOR) {
+		/* same major: the 1.0 fields are where this host expects them */
+		if (d->size >= IH_PLUGIN_DESCRIPTOR_SIZE_1_0 && valid_name(d->name)) {
+			info->name = dup_bounded(d->name);
+			info->version = dup_bounded(d->version);
+			info->marketplace = dup_bounded(d->marketplace);
+		}
 		set_reason(info, "plugin built for ABI %u.%u, host has ABI %d.%d (plugin is newer): upgrade ingesthost",
 			   d->abi_major, d->abi_minor, IH_ABI_MAJOR, IH_ABI_MINOR);
 		return info->state = IH_PS_ABI_MISMATCH;
@@ -136,8 +142,13 @@ ih_plugin_state ih_plugin_check(const void *sym, ih_plugin_info *info)
 /* Turn a dlopen() error into a reason the operator can act on. */
 static void dlopen_reason(ih_plugin_info *info, const char *path, const char *dlerr)
 {
+	size_t plen = strlen(path);
+
 	if (dlerr == NULL)
 		dlerr = "unknown error";
+	/* dlerror() repeats the path; the listing shows it already */
+	if (strncmp(dlerr, path, plen) == 0 && strncmp(dlerr + plen, ": ", 2) == 0)
+		dlerr += plen + 2;
 	if (strstr(dlerr, "undefined symbol") != NULL)
 		set_reason(info, "unresolved symbol: %s (check it with: ldd -r %s)", dlerr, path);
 	else if (strstr(dlerr, "invalid ELF header") != NULL || strstr(dlerr, "file too short") != NULL ||
@@ -478,7 +489,7 @@ static const char *or_dash(const char *s)
 
 void ih_plugin_list_print(const ih_plugin_list *l, FILE *f)
 {
-	fprintf(f, "%-14s %-9s %-5s %-12s %-40s %s\n", "NAME", "VERSION", "ABI", "MARKETPLACE", "STATE", "PATH");
+	fprintf(f, "%-14s %-9s %-5s %-12s %-40s %s\n", "NAME", "VERSION", "ABI", "MARKETPLACE", "PATH", "STATE");
 	for (size_t i = 0; i < l->n; i++) {
 		const ih_plugin_info *p = &l->v[i];
 		char abi[32], state[600];
@@ -492,7 +503,7 @@ void ih_plugin_list_print(const ih_plugin_list *l, FILE *f)
 		else
 			snprintf(state, sizeof state, "%s: %s", ih_plugin_state_name(p->state), p->reason);
 		fprintf(f, "%-14s %-9s %-5s %-12s %-40s %s\n", or_dash(p->name), or_dash(p->version), abi,
-			or_dash(p->marketplace), state, p->path);
+			or_dash(p->marketplace), p->path, state);
 	}
 	if (l->n == 0)
 		fprintf(f, "(no plugins found)\n");

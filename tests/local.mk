@@ -8,3 +8,45 @@ endif
 EXTRA_DIST += tests/testutil.h tests/servers.sh
 TEST_EXTENSIONS = .sh
 AM_TESTS_ENVIRONMENT = export IH_TOP_SRCDIR='$(abs_top_srcdir)' IH_TOP_BUILDDIR='$(abs_top_builddir)';
+
+# Fixture plugins: one per ABI and loading failure case (tests/plugins/).
+if ENABLE_TESTS
+check_LTLIBRARIES += tests/plugins/good.la tests/plugins/good_dup.la tests/plugins/major_mismatch.la tests/plugins/newer_minor.la tests/plugins/older_minor.la tests/plugins/short_size.la tests/plugins/bad_magic.la tests/plugins/no_symbol.la tests/plugins/ctor_segv.la tests/plugins/ctor_exit.la tests/plugins/unresolved.la tests/plugins/own_keys.la
+tests_plugins_good_la_SOURCES = tests/plugins/good.c tests/plugins/fixture.h
+tests_plugins_good_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_good_dup_la_SOURCES = tests/plugins/good_dup.c tests/plugins/fixture.h
+tests_plugins_good_dup_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_major_mismatch_la_SOURCES = tests/plugins/major_mismatch.c tests/plugins/fixture.h
+tests_plugins_major_mismatch_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_newer_minor_la_SOURCES = tests/plugins/newer_minor.c tests/plugins/fixture.h
+tests_plugins_newer_minor_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_older_minor_la_SOURCES = tests/plugins/older_minor.c tests/plugins/fixture.h
+tests_plugins_older_minor_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_short_size_la_SOURCES = tests/plugins/short_size.c tests/plugins/fixture.h
+tests_plugins_short_size_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_bad_magic_la_SOURCES = tests/plugins/bad_magic.c tests/plugins/fixture.h
+tests_plugins_bad_magic_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_no_symbol_la_SOURCES = tests/plugins/no_symbol.c tests/plugins/fixture.h
+tests_plugins_no_symbol_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_ctor_segv_la_SOURCES = tests/plugins/ctor_segv.c tests/plugins/fixture.h
+tests_plugins_ctor_segv_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_ctor_exit_la_SOURCES = tests/plugins/ctor_exit.c tests/plugins/fixture.h
+tests_plugins_ctor_exit_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_unresolved_la_SOURCES = tests/plugins/unresolved.c tests/plugins/fixture.h
+tests_plugins_unresolved_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_own_keys_la_SOURCES = tests/plugins/own_keys.c tests/plugins/fixture.h
+tests_plugins_own_keys_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+
+check_PROGRAMS += tests/config_test tests/loader_test tests/cli_test
+TESTS += tests/config_test tests/loader_test tests/cli_test tests/out_of_tree.sh
+tests_config_test_SOURCES = tests/config_test.c tests/testutil.h
+tests_config_test_CFLAGS = $(IH_TEST_CFLAGS)
+tests_config_test_LDADD = $(IH_TEST_LIBS)
+tests_loader_test_SOURCES = tests/loader_test.c tests/testutil.h
+tests_loader_test_CFLAGS = $(IH_TEST_CFLAGS)
+tests_loader_test_LDADD = $(IH_TEST_LIBS)
+tests_cli_test_SOURCES = tests/cli_test.c tests/testutil.h
+tests_cli_test_CFLAGS = $(IH_TEST_CFLAGS)
+tests_cli_test_LDADD = $(IH_TEST_LIBS) $(JSONC_LIBS)
+endif
+EXTRA_DIST += tests/plugins/not_elf.txt tests/out_of_tree.sh

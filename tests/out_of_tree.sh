@@ -1,0 +1,27 @@
+#!/bin/sh
+# The out-of-tree example builds against an installed tree alone (make
+# install DESTDIR=...) and is listed ok when dropped into the plugin dir.
+set -eu
+top_src=${IH_TOP_SRCDIR:?}
+top_build=${IH_TOP_BUILDDIR:?}
+tmp=$(mktemp -d /tmp/ih-oot.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+make -s -C "$top_build" install DESTDIR="$tmp/root" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; exit 1; }
+pc=$(find "$tmp/root" -name ingesthost-plugin.pc | head -n 1)
+[ -n "$pc" ] || { echo "FAIL: ingesthost-plugin.pc not installed"; exit 1; }
+prefix=$(sed -n 's/^prefix=//p' "$pc")
+pcdir=$(dirname "$pc")
+# Point pkg-config at the staged tree: only the installed header is visible.
+cflags=$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$tmp/root$prefix" --cflags ingesthost-plugin)
+plugindir=$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$tmp/root$prefix" --variable=plugindir ingesthost-plugin)
+echo "cflags: $cflags"
+echo "plugindir: $plugindir"
+case "$cflags" in *"$top_src"*) echo "FAIL: cflags reach into the source tree"; exit 1 ;; esac
+mkdir -p "$plugindir"
+cp "$top_src/examples/hello-plugin/hello.c" "$tmp/"
+(cd "$tmp" && ${CC:-cc} -shared -fPIC -Wall -Wextra -Werror $cflags -o "$plugindir/hello.so" hello.c)
+printf 'plugins: { dir = "%s"; };\n' "$plugindir" > "$tmp/ih.conf"
+bin=$(find "$tmp/root" -type f -name ingesthost -perm -u+x | head -n 1)
+"$bin" -c "$tmp/ih.conf" --list-plugins | tee "$tmp/list.txt"
+grep -E '^hello +1\.0\.0 +1\.1 +hello +.*/hello\.so +ok$' "$tmp/list.txt" >/dev/null || { echo "FAIL: hello not listed ok"; exit 1; }
+echo "PASS: out-of-tree example built against the installed header and listed ok"
