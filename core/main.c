@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_migrate.h"
 #include "conf.h"
 #include "log.h"
 #include "plugin_loader.h"
@@ -174,7 +175,7 @@ int main(int argc, char **argv)
 	switch (cli.mode) {
 	case IH_MODE_LIST_PLUGINS: rc = cmd_list_plugins(&cli, cfg); break;
 	case IH_MODE_CHECK_CONFIG: rc = cmd_check_config(&cli, cfg); break;
-	case IH_MODE_MIGRATE: rc = not_yet("--migrate", "storage core, issue #3"); break;
+	case IH_MODE_MIGRATE: rc = ih_cmd_migrate(&cli, cfg); break;
 	case IH_MODE_ONCE: rc = not_yet("--once", "dispatch pipeline, issue #4"); break;
 	case IH_MODE_IMPORT: rc = not_yet("import scryfall", "bulk import, issue #6"); break;
 	default: rc = not_yet("the daemon mode", "dispatch pipeline, issue #4"); break;

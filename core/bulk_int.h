@@ -1,0 +1,50 @@
+/*
+ * bulk_int -- pieces shared by the bulk modules, the tests and the
+ * benchmark.  Not a public interface.
+ */
+#ifndef IH_BULK_INT_H
+#define IH_BULK_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+
+#include "bulk.h"
+
+/* A growable byte buffer; oom is set (and further writes dropped) when
+ * memory runs out. */
+typedef struct ih_buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+} ih_buf;
+
+void ih_buf_put(ih_buf *b, const void *data, size_t n);
+void ih_buf_puts(ih_buf *b, const char *s);
+void ih_buf_putc(ih_buf *b, char ch);
+void ih_buf_free(ih_buf *b);
+
+/* Trim libpq's trailing newline into err, prefixed "what: ". */
+void ih_pg_error(char *err, size_t errlen, const char *what, PGconn *c, const PGresult *r);
+
+/*
+ * Send rows[idx[0..m)] through a COPY ... FROM STDIN already started with
+ * `copy_sql` (which must name the columns in ih_snap_row order, preceded by
+ * time when time_text / time_us is given).  binary: FORMAT binary, the
+ * time as microseconds since 2000-01-01 (time_us); text: time_text.
+ * Returns 0 or IH_BULK_ERR_DB with err.  Rows must have been validated.
+ */
+int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *time_text, const int64_t *time_us,
+		      const ih_snap_row *rows, const size_t *idx, size_t m, char *err, size_t errlen);
+
+/* Check every row; IH_BULK_ERR_INPUT naming the first bad row and field. */
+int ih_snap_validate(const ih_snap_row *rows, size_t n, char *err, size_t errlen);
+
+/*
+ * Indices of the rows to write, one per distinct key, the last occurrence
+ * winning, in order of first occurrence.  *idx is malloc'd (caller frees).
+ * Returns the count, or -1 when out of memory.
+ */
+long ih_snap_dedupe(const ih_snap_row *rows, size_t n, size_t **idx);
+
+#endif
