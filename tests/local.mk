@@ -50,3 +50,28 @@ tests_cli_test_CFLAGS = $(IH_TEST_CFLAGS)
 tests_cli_test_LDADD = $(IH_TEST_LIBS) $(JSONC_LIBS)
 endif
 EXTRA_DIST += tests/plugins/not_elf.txt tests/out_of_tree.sh
+
+# Pipeline fixtures: one source, one plugin per name.
+if ENABLE_TESTS
+check_LTLIBRARIES += tests/plugins/fx_ok.la tests/plugins/fx_auth.la tests/plugins/fx_rl.la tests/plugins/fx_late.la tests/plugins/fx_extra.la
+tests_plugins_fx_ok_la_SOURCES = tests/plugins/pipeline.c
+tests_plugins_fx_ok_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_ok"'
+tests_plugins_fx_ok_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_auth_la_SOURCES = tests/plugins/pipeline.c
+tests_plugins_fx_auth_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_auth"'
+tests_plugins_fx_auth_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_rl_la_SOURCES = tests/plugins/pipeline.c
+tests_plugins_fx_rl_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_rl"'
+tests_plugins_fx_rl_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_late_la_SOURCES = tests/plugins/pipeline.c
+tests_plugins_fx_late_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_late"'
+tests_plugins_fx_late_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_extra_la_SOURCES = tests/plugins/pipeline.c
+tests_plugins_fx_extra_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_extra"'
+tests_plugins_fx_extra_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+check_PROGRAMS += tests/dispatch_test
+TESTS += tests/dispatch_test
+tests_dispatch_test_SOURCES = tests/dispatch_test.c tests/responder.c tests/responder.h tests/testutil.h tests/fixtures.h
+tests_dispatch_test_CFLAGS = $(IH_TEST_CFLAGS)
+tests_dispatch_test_LDADD = $(IH_TEST_LIBS)
+endif
