@@ -5,6 +5,7 @@
 #define IH_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum ih_exit {
 	IH_EXIT_OK = 0,      /* all plugins ok */

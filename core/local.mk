@@ -4,7 +4,17 @@ core_libihcore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/conf.c core/conf.h \
 	core/cli.c core/cli.h \
-	core/plugin_loader.c core/plugin_loader.h
+	core/plugin_loader.c core/plugin_loader.h \
+	core/clock.c core/clock.h \
+	core/backoff.c core/backoff.h \
+	core/http.c core/http.h \
+	core/identity.c core/identity.h \
+	core/emit.c core/emit.h \
+	core/host.c core/host.h \
+	core/host_services.c core/host_services.h \
+	core/dispatch.c core/dispatch.h \
+	core/summary.c \
+	core/scheduler.c core/scheduler.h
 core_libihcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS) $(LIBPQ_CFLAGS) \
 	$(HIREDIS_CFLAGS) $(LIBCURL_CFLAGS) $(ZLIB_CFLAGS)
 core_libihcore_la_LIBADD = $(LIBCONFIG_LIBS) $(JSONC_LIBS) $(LIBPQ_LIBS) $(HIREDIS_LIBS) \

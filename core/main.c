@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "log.h"
 #include "plugin_loader.h"
+#include "scheduler.h"
 
 /*
  * Load the config for a mode.  Without -c/$INGESTHOST_CONFIG a missing
@@ -176,9 +177,9 @@ int main(int argc, char **argv)
 	case IH_MODE_LIST_PLUGINS: rc = cmd_list_plugins(&cli, cfg); break;
 	case IH_MODE_CHECK_CONFIG: rc = cmd_check_config(&cli, cfg); break;
 	case IH_MODE_MIGRATE: rc = ih_cmd_migrate(&cli, cfg); break;
-	case IH_MODE_ONCE: rc = not_yet("--once", "dispatch pipeline, issue #4"); break;
+	case IH_MODE_ONCE: rc = ih_cmd_once(&cli, cfg); cfg = NULL; break;
 	case IH_MODE_IMPORT: rc = not_yet("import scryfall", "bulk import, issue #6"); break;
-	default: rc = not_yet("the daemon mode", "dispatch pipeline, issue #4"); break;
+	default: rc = ih_cmd_daemon(&cli, cfg); cfg = NULL; break;
 	}
 	ih_config_free(cfg);
 	return rc;

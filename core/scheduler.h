@@ -1,0 +1,19 @@
+/*
+ * scheduler -- the two modes that run cycles: --once and the daemon.
+ *
+ * Signals: SIGTERM/SIGINT set the host's stop flag (no new cycle, running
+ * plugins stop between requests, collected rows are flushed, exit 0);
+ * SIGHUP re-reads the config (the old one stays when the new one is
+ * invalid) and re-scans the plugin directory before the next cycle.
+ */
+#ifndef IH_SCHEDULER_H
+#define IH_SCHEDULER_H
+
+struct ih_cli;
+struct ih_config;
+
+/* Both take ownership of cfg and return the process exit code. */
+int ih_cmd_once(const struct ih_cli *cli, struct ih_config *cfg);
+int ih_cmd_daemon(const struct ih_cli *cli, struct ih_config *cfg);
+
+#endif

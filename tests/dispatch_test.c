@@ -1,0 +1,498 @@
+/*
+ * The dispatch pipeline against the real PostgreSQL and Redis of
+ * scripts/check, with fixture plugins calling a responder in this process.
+ */
+#include "config.h"
+
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "dispatch.h"
+#include "fixtures.h"
+#include "host.h"
+#include "http.h"
+#include "responder.h"
+#include "testutil.h"
+
+static const char *conninfo;
+static int redis_port, port;
+static char *dir, conf[64];
+
+/* ---- a clock that never waits ------------------------------------------ */
+
+static double fake_now_s;
+static double slept[64];
+static int nslept;
+
+static double fake_now(void *ud)
+{
+	(void)ud;
+	return fake_now_s;
+}
+
+static int fake_sleep(void *ud, double s, const volatile int *stop)
+{
+	(void)ud;
+	if (stop != NULL && *stop)
+		return -1;
+	if (nslept < 64)
+		slept[nslept++] = s;
+	fake_now_s += s;
+	return 0;
+}
+
+static const ih_clock fake_clock = { fake_now, fake_sleep, NULL };
+
+/* ---- database and cache helpers ----------------------------------------- */
+
+static PGconn *db(void)
+{
+	PGconn *c = PQconnectdb(conninfo);
+
+	CU_ASSERT_FATAL(PQstatus(c) == CONNECTION_OK);
+	return c;
+}
+
+static long scalar(const char *sql)
+{
+	PGconn *c = db();
+	PGresult *r = PQexec(c, sql);
+	long v = -1;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = atol(PQgetvalue(r, 0, 0));
+	else
+		printf("\n  query failed: %s: %s\n", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+static void exec_sql(const char *sql)
+{
+	PGconn *c = db();
+	PGresult *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		printf("\n  exec failed: %s: %s\n", sql, PQerrorMessage(c));
+	CU_ASSERT(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+	PQclear(r);
+	PQfinish(c);
+}
+
+static void redis_flush(void)
+{
+	redisContext *r = redisConnect("127.0.0.1", redis_port);
+	redisReply *rep;
+
+	CU_ASSERT_FATAL(r != NULL && r->err == 0);
+	rep = redisCommand(r, "FLUSHALL");
+	freeReplyObject(rep);
+	redisFree(r);
+}
+
+/* An empty price history and cache, and exactly n cards. */
+static void reset_data(int ncards)
+{
+	char sql[256];
+
+	exec_sql("TRUNCATE price_snapshots, cards RESTART IDENTITY CASCADE");
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO cards (scryfall_id, name, set_code, collector_number, lang) "
+		 "SELECT gen_random_uuid(), 'card ' || g, 'tst', g::text, 'en' FROM generate_series(1, %d) g",
+		 ncards);
+	exec_sql(sql);
+	redis_flush();
+}
+
+static long rows_of(const char *plugin)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM price_snapshots s JOIN marketplaces m ON m.id = s.marketplace_id "
+		 "WHERE m.slug = '%s'",
+		 plugin);
+	return scalar(sql);
+}
+
+/* Rows whose price differs from what the responder served: must be 0. */
+static long wrong_prices(const char *plugin)
+{
+	PGconn *c = db();
+	PGresult *r;
+	char sql[256];
+	long wrong = 0;
+
+	snprintf(sql, sizeof sql,
+		 "SELECT s.card_id, s.price::text FROM price_snapshots s JOIN marketplaces m ON m.id = s.marketplace_id "
+		 "WHERE m.slug = '%s'",
+		 plugin);
+	r = PQexec(c, sql);
+	for (int i = 0; i < PQntuples(r); i++) {
+		char want[32];
+
+		rsp_price(atoi(PQgetvalue(r, i, 0)), want, sizeof want);
+		wrong += strcmp(want, PQgetvalue(r, i, 1)) != 0;
+	}
+	PQclear(r);
+	PQfinish(c);
+	return wrong;
+}
+
+/* ---- config and plugin dir ------------------------------------------------ */
+
+static void write_conf(int cards_per_cycle, int interval)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(conf, sizeof conf, "/tmp/ih-dispatch.XXXXXX");
+	fd = mkstemp(conf);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		perror(conf);
+		return;
+	}
+	fprintf(f,
+		"database: { conninfo = \"%s\"; pool_size = 6; };\n"
+		"redis: { port = %d; };\n"
+		"ingest: { cards_per_cycle = %d; batch_size = 500; interval = %d; max_retries = 3; };\n"
+		"plugins: {\n  dir = \"%s\";\n"
+		"  fx_ok: { base_url = \"http://127.0.0.1:%d/ok\"; };\n"
+		"  fx_auth: { base_url = \"http://127.0.0.1:%d/auth\"; };\n"
+		"  fx_rl: { base_url = \"http://127.0.0.1:%d/rl\"; };\n"
+		"  fx_late: { base_url = \"http://127.0.0.1:%d/late\"; fail_after = 700; };\n"
+		"  fx_extra: { base_url = \"http://127.0.0.1:%d/extra\"; };\n"
+		"};\n",
+		conninfo, redis_port, cards_per_cycle, interval, dir, port, port, port, port, port);
+	fclose(f);
+}
+
+static void set_plugins(const char *const *names)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof cmd, "rm -f '%s'/*.so", dir);
+	CU_ASSERT(system(cmd) == 0);
+	for (; *names != NULL; names++)
+		CU_ASSERT(ih_fixture_add(dir, *names, NULL) == 0);
+}
+
+/* Start a host in this process over the config, with the fake clock. */
+static int open_host(ih_host *h)
+{
+	ih_config *cfg = NULL;
+	ih_errors errs = { 0 };
+	char err[512];
+
+	if (ih_config_load(conf, &cfg, &errs) != 0) {
+		ih_errors_print(&errs, stdout);
+		ih_errors_clear(&errs);
+		return -1;
+	}
+	if (ih_host_start(h, cfg, &fake_clock, err, sizeof err) != 0) {
+		printf("\n  host: %s\n", err);
+		return -1;
+	}
+	if (ih_host_load_plugins(h, NULL, 0, &errs) != 0) {
+		ih_errors_print(&errs, stdout);
+		ih_errors_clear(&errs);
+		return -1;
+	}
+	return 0;
+}
+
+static const ih_run_stats *run_of(const ih_cycle *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->runs[i].name, name) == 0)
+			return &c->runs[i];
+	CU_FAIL("no such run");
+	return &c->runs[0];
+}
+
+static int setup(void)
+{
+	static const rsp_route routes[] = {
+		{ "/ok", RSP_PRICES, 0, 0, 1 },
+		{ "/auth", RSP_401, 0, 0, 0 },
+		{ "/rl", RSP_429_FIRST, 2, 7, 1 },
+		{ "/late", RSP_PRICES, 0, 0, 0 },
+		{ "/extra", RSP_PRICES, 0, 0, 0 },
+	};
+	static const char *const none[] = { NULL };
+	char cmd[4300];
+
+	conninfo = getenv("IH_TEST_CONNINFO");
+	redis_port = getenv("IH_TEST_REDIS_PORT") ? atoi(getenv("IH_TEST_REDIS_PORT")) : 0;
+	if (conninfo == NULL || redis_port == 0)
+		return 0; /* each test skips or fails visibly */
+	port = rsp_start(routes, sizeof routes / sizeof routes[0]);
+	dir = ih_fixture_dir(none);
+	if (port <= 0 || dir == NULL)
+		return -1;
+	ih_http_global_init();
+	write_conf(1000, 3600);
+	snprintf(cmd, sizeof cmd, "'%s/ingesthost' -c %s --migrate -q", IH_TOP_BUILDDIR, conf);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int teardown(void)
+{
+	rsp_stop();
+	ih_fixture_dir_remove(dir);
+	if (conf[0])
+		unlink(conf);
+	return 0;
+}
+
+#define NEED_SERVERS()                                                     \
+	do {                                                               \
+		if (ih_test_conninfo_or_skip(__func__) == NULL ||          \
+		    ih_test_redis_port_or_skip(__func__) == 0)             \
+			return;                                            \
+	} while (0)
+
+/*
+ * The issue's cycle: ok; auth_failed; rate-limited twice then ok; failing
+ * after 700 rows.  Runs overlap, the 401 is asked once, Retry-After is
+ * honoured through the clock, rows before the late failure stay.
+ */
+static void test_four_plugins(void)
+{
+	static const char *const names[] = { "fx_ok", "fx_auth", "fx_rl", "fx_late", NULL };
+	ih_host h;
+	ih_cycle cyc;
+	long before_auth = rsp_count("/auth");
+	int sevens = 0;
+
+	NEED_SERVERS();
+	reset_data(1000);
+	set_plugins(names);
+	nslept = 0;
+	CU_ASSERT_FATAL(open_host(&h) == 0);
+	CU_ASSERT_EQUAL(h.ninst, 4);
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &cyc), 3);
+	ih_cycle_print_table(&cyc, stdout);
+	CU_ASSERT_STRING_EQUAL(run_of(&cyc, "fx_ok")->status, "ok");
+	CU_ASSERT_STRING_EQUAL(run_of(&cyc, "fx_auth")->status, "auth_failed");
+	CU_ASSERT_STRING_EQUAL(run_of(&cyc, "fx_rl")->status, "ok");
+	CU_ASSERT_STRING_EQUAL(run_of(&cyc, "fx_late")->status, "fatal");
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_rl")->retries, 2);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_auth")->requests, 1);
+	CU_ASSERT_EQUAL(rsp_count("/auth") - before_auth, 1);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_ok")->written, 1000);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_late")->written, 700);
+	for (int i = 0; i < nslept; i++)
+		sevens += slept[i] >= 6.999 && slept[i] <= 7.001;
+	CU_ASSERT_EQUAL(sevens, 2);
+	CU_ASSERT_TRUE(rsp_barrier_met()); /* fx_ok and fx_rl were in flight together */
+	ih_cycle_free(&cyc);
+	ih_host_stop(&h);
+	CU_ASSERT_EQUAL(rows_of("fx_ok"), 1000);
+	CU_ASSERT_EQUAL(rows_of("fx_rl"), 1000);
+	CU_ASSERT_EQUAL(rows_of("fx_late"), 700);
+	CU_ASSERT_EQUAL(rows_of("fx_auth"), 0);
+	CU_ASSERT_EQUAL(wrong_prices("fx_ok"), 0);
+	CU_ASSERT_EQUAL(wrong_prices("fx_rl"), 0);
+	/* every row of the cycle carries its start time */
+	CU_ASSERT_EQUAL(scalar("SELECT count(DISTINCT time) FROM price_snapshots"), 1);
+}
+
+/* Cards marked in Redis are not fetched; nor are cards fresh in the DB. */
+static void test_cache_then_db_freshness(void)
+{
+	static const char *const names[] = { "fx_ok", NULL };
+	ih_host h;
+	ih_cycle cyc;
+	long asked;
+
+	NEED_SERVERS();
+	reset_data(300);
+	set_plugins(names);
+	CU_ASSERT_FATAL(open_host(&h) == 0);
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &cyc), 0);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_ok")->written, 300);
+	ih_cycle_free(&cyc);
+	asked = rsp_count("/ok");
+	/* inside the TTL: every card is a cache hit, no price request */
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &cyc), 0);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_ok")->cache_hits, 300);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_ok")->requests, 0);
+	CU_ASSERT_EQUAL(rsp_count("/ok"), asked);
+	ih_cycle_free(&cyc);
+	/* the cache gone: the database still knows they are fresh */
+	redis_flush();
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &cyc), 0);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_ok")->cache_hits, 0);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_ok")->fresh, 300);
+	CU_ASSERT_EQUAL(rsp_count("/ok"), asked);
+	ih_cycle_free(&cyc);
+	ih_host_stop(&h);
+	CU_ASSERT_EQUAL(rows_of("fx_ok"), 300);
+}
+
+/* 5,000 cards: one freshness read per plugin and ceil(rows/500) writes. */
+static void test_statement_counts(void)
+{
+	static const char *const names[] = { "fx_ok", "fx_rl", NULL };
+	ih_host h;
+	ih_cycle cyc;
+	long fresh_reads, writes;
+
+	NEED_SERVERS();
+	reset_data(5000);
+	set_plugins(names);
+	unlink(conf);
+	write_conf(5000, 3600);
+	CU_ASSERT_FATAL(open_host(&h) == 0);
+	exec_sql("SELECT pg_stat_statements_reset()");
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &cyc), 0);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_ok")->written, 5000);
+	CU_ASSERT_EQUAL(run_of(&cyc, "fx_rl")->written, 5000);
+	ih_cycle_free(&cyc);
+	ih_host_stop(&h);
+	fresh_reads = scalar("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+			     "WHERE query ILIKE 'SELECT u.ord FROM unnest(%' AND query ILIKE '%make_interval%'");
+	writes = scalar("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+			"WHERE query ILIKE 'INSERT INTO price_snapshots%'");
+	printf("\n  freshness reads %ld, snapshot writes %ld\n", fresh_reads, writes);
+	CU_ASSERT_EQUAL(fresh_reads, 2);      /* one per plugin */
+	CU_ASSERT_EQUAL(writes, 2 * 10);      /* ceil(5000 / 500) per plugin */
+	unlink(conf);
+	write_conf(1000, 3600);
+}
+
+/* Run the binary; returns its exit status. */
+static int run_bin(const char *args)
+{
+	char cmd[4300];
+	int st;
+
+	snprintf(cmd, sizeof cmd, "'%s/ingesthost' -c %s %s >/dev/null 2>&1", IH_TOP_BUILDDIR, conf, args);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_exit_codes(void)
+{
+	static const char *const ok[] = { "fx_ok", NULL };
+	static const char *const bad[] = { "fx_ok", "fx_auth", NULL };
+	char cmd[4300];
+	int st;
+
+	NEED_SERVERS();
+	reset_data(50);
+	set_plugins(ok);
+	CU_ASSERT_EQUAL(run_bin("--once"), 0);
+	set_plugins(bad);
+	reset_data(50);
+	CU_ASSERT_EQUAL(run_bin("--once"), 3);
+	CU_ASSERT_EQUAL(run_bin("--once --plugin fx_ok"), 0);
+	CU_ASSERT_EQUAL(run_bin("--once --plugin nosuch"), 1);
+	/* a database that is not there: 2 */
+	snprintf(cmd, sizeof cmd,
+		 "printf 'database: { conninfo = \"host=127.0.0.1 port=1 dbname=x connect_timeout=2\"; };\\n' > %s.down && "
+		 "'%s/ingesthost' -c %s.down --once >/dev/null 2>&1",
+		 conf, IH_TOP_BUILDDIR, conf);
+	st = system(cmd);
+	CU_ASSERT_EQUAL(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 2);
+	snprintf(cmd, sizeof cmd, "%s.down", conf);
+	unlink(cmd);
+}
+
+static pid_t child;
+static long term_at;
+
+/* Signal the child when it makes its third request of this test. */
+static void term_child(long count, void *ud)
+{
+	(void)ud;
+	if (count == term_at)
+		kill(child, SIGTERM);
+}
+
+/* SIGTERM mid-cycle: the plugin stops between requests, what it got is written, exit 0. */
+static void test_sigterm_loses_nothing(void)
+{
+	static const char *const ok[] = { "fx_ok", NULL };
+	char cfgarg[128];
+	int st;
+
+	NEED_SERVERS();
+	reset_data(1000);
+	set_plugins(ok);
+	term_at = rsp_count("/ok") + 3;
+	rsp_on_request("/ok", term_child, NULL);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		snprintf(cfgarg, sizeof cfgarg, "%s", conf);
+		execl(IH_TOP_BUILDDIR "/ingesthost", "ingesthost", "-c", cfgarg, "--once", "-q", (char *)NULL);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(child > 0);
+	CU_ASSERT_EQUAL(waitpid(child, &st, 0), child);
+	rsp_on_request("/ok", NULL, NULL);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* three answered requests of 100 cards each, all written */
+	CU_ASSERT_EQUAL(rows_of("fx_ok"), 300);
+	CU_ASSERT_EQUAL(wrong_prices("fx_ok"), 0);
+}
+
+/* SIGHUP re-scans the plugin dir: a dropped-in plugin runs in the next cycle. */
+static void test_sighup_picks_up_plugin(void)
+{
+	static const char *const ok[] = { "fx_ok", NULL };
+	long asked;
+	int st;
+
+	NEED_SERVERS();
+	reset_data(20);
+	set_plugins(ok);
+	unlink(conf);
+	write_conf(1000, 1);
+	asked = rsp_count("/ok");
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		execl(IH_TOP_BUILDDIR "/ingesthost", "ingesthost", "-c", conf, "--foreground", "-q", (char *)NULL);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(child > 0);
+	CU_ASSERT_EQUAL(rsp_wait("/ok", asked + 1, 60), 0);
+	CU_ASSERT_EQUAL(rsp_count("/extra"), 0);
+	CU_ASSERT(ih_fixture_add(dir, "fx_extra", NULL) == 0);
+	kill(child, SIGHUP);
+	CU_ASSERT_EQUAL(rsp_wait("/extra", 1, 60), 0);
+	kill(child, SIGTERM);
+	CU_ASSERT_EQUAL(waitpid(child, &st, 0), child);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CU_ASSERT_EQUAL(rows_of("fx_extra"), 20);
+	unlink(conf);
+	write_conf(1000, 3600);
+}
+
+int main(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "four plugins: ok, auth_failed, rate-limited then ok, late failure", test_four_plugins },
+		{ "cache hits and fresh cards are not fetched", test_cache_then_db_freshness },
+		{ "5,000 cards: one read and ceil(n/500) writes per plugin", test_statement_counts },
+		{ "exit codes 0, 1, 2, 3", test_exit_codes },
+		{ "SIGTERM mid-cycle loses nothing", test_sigterm_loses_nothing },
+		{ "SIGHUP picks up a dropped-in plugin", test_sighup_picks_up_plugin },
+		CU_TEST_INFO_NULL,
+	};
+	static CU_SuiteInfo suites[] = {
+		{ "dispatch", setup, teardown, NULL, NULL, tests },
+		CU_SUITE_INFO_NULL,
+	};
+
+	return ih_test_main(suites);
+}
