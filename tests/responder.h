@@ -14,14 +14,16 @@ enum rsp_mode {
 	RSP_PRICES = 0,    /* 200 with prices */
 	RSP_401,           /* always 401 */
 	RSP_429_FIRST,     /* 429 + Retry-After for the first `fail_first`, then prices */
-	RSP_503_FIRST      /* 503 for the first `fail_first`, then prices */
+	RSP_503_FIRST,     /* 503 for the first `fail_first`, then prices */
+	RSP_404,           /* always 404 with a JSON error body */
+	RSP_SLOW           /* answer after `fail_first` milliseconds */
 };
 
 typedef struct rsp_route {
 	const char *prefix;    /* "/ok" */
 	enum rsp_mode mode;
 	int fail_first;
-	int retry_after;       /* seconds, for RSP_429_FIRST */
+	int retry_after;       /* seconds, for RSP_429_FIRST; -1: no header */
 	int barrier;           /* hold the first request until every barrier route was asked */
 } rsp_route;
 
