@@ -441,7 +441,8 @@ int ih_plugins_scan(const char *dir, const struct ih_config *cfg, ih_plugin_list
 		files[nfiles++] = strdup(de->d_name);
 	}
 	closedir(d);
-	qsort(files, nfiles, sizeof *files, cmp_str);
+	if (nfiles > 0)
+		qsort(files, nfiles, sizeof *files, cmp_str);
 	out->v = calloc(nfiles ? nfiles : 1, sizeof *out->v);
 	for (size_t i = 0; i < nfiles && out->v != NULL; i++) {
 		ih_plugin_info *info = &out->v[out->n++];

@@ -167,6 +167,11 @@ static void test_missing_dir(void)
 
 	CU_ASSERT_EQUAL(ih_plugins_scan("/nonexistent/ih-plugins", NULL, &l, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/ih-plugins"));
+	/* an empty directory is an empty listing */
+	CU_ASSERT_EQUAL(ih_plugins_scan("/var/empty-ih-none", NULL, &l, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(ih_plugins_scan(IH_TOP_SRCDIR "/m4", NULL, &l, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(l.n, 0);
+	ih_plugin_list_free(&l);
 }
 
 int main(void)
