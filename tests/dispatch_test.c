@@ -384,12 +384,17 @@ static void test_exit_codes(void)
 	static const char *const ok[] = { "fx_ok", NULL };
 	static const char *const bad[] = { "fx_ok", "fx_auth", NULL };
 	char cmd[4300];
+	long asked;
 	int st;
 
 	NEED_SERVERS();
 	reset_data(50);
 	set_plugins(ok);
 	CU_ASSERT_EQUAL(run_bin("--once"), 0);
+	/* a second --once inside the TTL: no price request for those cards */
+	asked = rsp_count("/ok");
+	CU_ASSERT_EQUAL(run_bin("--once --json"), 0);
+	CU_ASSERT_EQUAL(rsp_count("/ok"), asked);
 	set_plugins(bad);
 	reset_data(50);
 	CU_ASSERT_EQUAL(run_bin("--once"), 3);
