@@ -14,7 +14,7 @@ core/sql_embedded.c: $(IH_SQL_MIGRATIONS) $(srcdir)/scripts/embed-sql.sh
 	$(AM_V_GEN)$(MKDIR_P) core && \
 	$(SHELL) $(srcdir)/scripts/embed-sql.sh $(addprefix $(srcdir)/,$(IH_SQL_MIGRATIONS)) > $@.tmp && mv $@.tmp $@
 CLEANFILES += core/sql_embedded.c core/sql_embedded.c.tmp
-EXTRA_DIST += scripts/embed-sql.sh
+EXTRA_DIST += scripts/embed-sql.sh $(IH_SQL_MIGRATIONS)
 
 if ENABLE_TESTS
 check_PROGRAMS += tests/storage_test tests/pool_test tests/cache_test
