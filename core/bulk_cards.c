@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bulk_int.h"
+#include "identity.h"
 
 #define CARD_COLS "id, scryfall_id, oracle_id, name, set_code, collector_number, lang, tcgplayer_id, " \
 		  "tcgplayer_etched_id, cardmarket_id, cardtrader_blueprint_id, mtgo_id"
@@ -113,47 +114,8 @@ int ih_bulk_priority_cards(PGconn *c, int limit, ih_card_list *out, char *err, s
 int ih_bulk_resolve_scryfall(PGconn *c, const char *const *uuids, size_t n, int32_t *card_ids, char *err,
 			     size_t errlen)
 {
-	ih_buf arr = { 0 };
-	const char *params[1];
-	PGresult *r;
-	int rc = 0;
-
-	memset(card_ids, 0, n * sizeof *card_ids);
-	if (n == 0)
-		return 0;
-	/* not a uuid: NULL in the array, so it matches nothing and the
-	 * statement cannot fail on it */
-	ih_buf_putc(&arr, '{');
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			ih_buf_putc(&arr, ',');
-		ih_buf_puts(&arr, ih_valid_uuid(uuids[i]) ? uuids[i] : "NULL");
-	}
-	ih_buf_put(&arr, "}", 2);
-	if (arr.oom) {
-		snprintf(err, errlen, "resolving scryfall ids: out of memory");
-		ih_buf_free(&arr);
-		return IH_BULK_ERR_DB;
-	}
-	params[0] = arr.p;
-	r = PQexecParams(c,
-			 "SELECT u.ord, c.id FROM unnest($1::uuid[]) WITH ORDINALITY AS u(sid, ord) "
-			 "JOIN cards c ON c.scryfall_id = u.sid",
-			 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ih_pg_error(err, errlen, "resolving scryfall ids", c, r);
-		rc = IH_BULK_ERR_DB;
-	} else {
-		for (int i = 0; i < PQntuples(r); i++) {
-			long ord = atol(PQgetvalue(r, i, 0));
-
-			if (ord >= 1 && (size_t)ord <= n)
-				card_ids[ord - 1] = (int32_t)atol(PQgetvalue(r, i, 1));
-		}
-	}
-	PQclear(r);
-	ih_buf_free(&arr);
-	return rc;
+	/* the same statement, without the languages */
+	return ih_bulk_resolve_scryfall_lang(c, uuids, n, card_ids, NULL, err, errlen);
 }
 
 int ih_bulk_ensure_marketplace(PGconn *c, const char *slug, const char *name, const char *currency, int16_t *id,

@@ -17,7 +17,8 @@ int ih_bulk_resolve_scryfall_lang(PGconn *c, const char *const *uuids, size_t n,
 	int rc = 0;
 
 	memset(card_ids, 0, n * sizeof *card_ids);
-	memset(langs, 0, n * sizeof *langs);
+	if (langs != NULL)
+		memset(langs, 0, n * sizeof *langs);
 	if (n == 0)
 		return 0;
 	/* a malformed id becomes NULL: it matches nothing and cannot fail the statement */
@@ -48,7 +49,8 @@ int ih_bulk_resolve_scryfall_lang(PGconn *c, const char *const *uuids, size_t n,
 			if (ord < 1 || (size_t)ord > n)
 				continue;
 			card_ids[ord - 1] = (int32_t)atol(PQgetvalue(r, i, 1));
-			snprintf(langs[ord - 1], sizeof langs[0], "%s", PQgetvalue(r, i, 2));
+			if (langs != NULL)
+				snprintf(langs[ord - 1], sizeof langs[0], "%s", PQgetvalue(r, i, 2));
 		}
 	}
 	PQclear(r);

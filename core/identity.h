@@ -13,7 +13,7 @@
 
 /*
  * card_ids[i] and langs[i] of scryfall id uuids[i]; 0 and "" when unknown
- * or not a uuid.
+ * or not a uuid.  langs may be NULL.
  */
 int ih_bulk_resolve_scryfall_lang(PGconn *c, const char *const *uuids, size_t n, int32_t *card_ids,
 				  char (*langs)[8], char *err, size_t errlen);

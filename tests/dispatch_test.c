@@ -18,35 +18,13 @@
 #include "http.h"
 #include "responder.h"
 #include "testutil.h"
+#include "fakeclock.h"
 
 static const char *conninfo;
 static int redis_port, port;
 static char *dir, conf[64];
 
-/* ---- a clock that never waits ------------------------------------------ */
 
-static double fake_now_s;
-static double slept[64];
-static int nslept;
-
-static double fake_now(void *ud)
-{
-	(void)ud;
-	return fake_now_s;
-}
-
-static int fake_sleep(void *ud, double s, const volatile int *stop)
-{
-	(void)ud;
-	if (stop != NULL && *stop)
-		return -1;
-	if (nslept < 64)
-		slept[nslept++] = s;
-	fake_now_s += s;
-	return 0;
-}
-
-static const ih_clock fake_clock = { fake_now, fake_sleep, NULL };
 
 /* ---- database and cache helpers ----------------------------------------- */
 
@@ -274,7 +252,7 @@ static void test_four_plugins(void)
 	NEED_SERVERS();
 	reset_data(1000);
 	set_plugins(names);
-	nslept = 0;
+	fake_nslept = 0;
 	CU_ASSERT_FATAL(open_host(&h) == 0);
 	CU_ASSERT_EQUAL(h.ninst, 4);
 	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &cyc), 3);
@@ -288,8 +266,8 @@ static void test_four_plugins(void)
 	CU_ASSERT_EQUAL(rsp_count("/auth") - before_auth, 1);
 	CU_ASSERT_EQUAL(run_of(&cyc, "fx_ok")->written, 1000);
 	CU_ASSERT_EQUAL(run_of(&cyc, "fx_late")->written, 700);
-	for (int i = 0; i < nslept; i++)
-		sevens += slept[i] >= 6.999 && slept[i] <= 7.001;
+	for (int i = 0; i < fake_nslept; i++)
+		sevens += fake_slept[i] >= 6.999 && fake_slept[i] <= 7.001;
 	CU_ASSERT_EQUAL(sevens, 2);
 	CU_ASSERT_TRUE(rsp_barrier_met()); /* fx_ok and fx_rl were in flight together */
 	ih_cycle_free(&cyc);

@@ -8,29 +8,9 @@
 #include "http.h"
 #include "responder.h"
 #include "testutil.h"
+#include "fakeclock.h"
 
 static int port;
-static double fake_now_s, slept[64];
-static int nslept;
-
-static double fake_now(void *ud)
-{
-	(void)ud;
-	return fake_now_s;
-}
-
-static int fake_sleep(void *ud, double s, const volatile int *stop)
-{
-	(void)ud;
-	if (stop != NULL && *stop)
-		return -1;
-	if (nslept < 64)
-		slept[nslept++] = s;
-	fake_now_s += s;
-	return 0;
-}
-
-static const ih_clock fake_clock = { fake_now, fake_sleep, NULL };
 static volatile int stop_flag;
 
 static ih_http_client *client(int max_retries, double rps)
@@ -49,7 +29,7 @@ static ih_http_client *client(int max_retries, double rps)
 	o.clock = &fake_clock;
 	o.stop = &stop_flag;
 	o.seed = 7;
-	nslept = 0;
+	fake_nslept = 0;
 	stop_flag = 0;
 	return ih_http_client_new(&o);
 }
@@ -111,7 +91,7 @@ static void test_auth_never_retried(void)
 	CU_ASSERT_EQUAL(rsp_count("/auth") - before, 1);
 	ih_http_stats(c, &req, &ret);
 	CU_ASSERT_EQUAL(ret, 0);
-	CU_ASSERT_EQUAL(nslept, 0);
+	CU_ASSERT_EQUAL(fake_nslept, 0);
 	ih_http_response_free(&r);
 	ih_http_client_free(c);
 }
@@ -126,9 +106,9 @@ static void test_rate_limited_waits_retry_after(void)
 	ih_http_stats(c, &req, &ret);
 	CU_ASSERT_EQUAL(req, 3);
 	CU_ASSERT_EQUAL(ret, 2);
-	CU_ASSERT_EQUAL_FATAL(nslept, 2);
-	CU_ASSERT_DOUBLE_EQUAL(slept[0], 7.0, 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(slept[1], 7.0, 1e-9);
+	CU_ASSERT_EQUAL_FATAL(fake_nslept, 2);
+	CU_ASSERT_DOUBLE_EQUAL(fake_slept[0], 7.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(fake_slept[1], 7.0, 1e-9);
 	ih_http_response_free(&r);
 	ih_http_client_free(c);
 }
@@ -140,8 +120,8 @@ static void test_rate_limited_default_wait_capped(void)
 	ih_http_response r;
 
 	CU_ASSERT_EQUAL(get(c, "/rlnohdr", &r), IH_OK);
-	CU_ASSERT_EQUAL_FATAL(nslept, 1);
-	CU_ASSERT_DOUBLE_EQUAL(slept[0], 30.0, 1e-9);
+	CU_ASSERT_EQUAL_FATAL(fake_nslept, 1);
+	CU_ASSERT_DOUBLE_EQUAL(fake_slept[0], 30.0, 1e-9);
 	ih_http_response_free(&r);
 	ih_http_client_free(c);
 }
@@ -158,11 +138,11 @@ static void test_transient_retried_then_given_up(void)
 	ih_http_stats(c, &req, &ret);
 	CU_ASSERT_EQUAL(req, 4);
 	CU_ASSERT_EQUAL(ret, 3);
-	CU_ASSERT_EQUAL_FATAL(nslept, 3);
+	CU_ASSERT_EQUAL_FATAL(fake_nslept, 3);
 	/* full jitter under a doubling ceiling: 1, 2, 4 s */
-	CU_ASSERT(slept[0] >= 0 && slept[0] <= 1.0);
-	CU_ASSERT(slept[1] >= 0 && slept[1] <= 2.0);
-	CU_ASSERT(slept[2] >= 0 && slept[2] <= 4.0);
+	CU_ASSERT(fake_slept[0] >= 0 && fake_slept[0] <= 1.0);
+	CU_ASSERT(fake_slept[1] >= 0 && fake_slept[1] <= 2.0);
+	CU_ASSERT(fake_slept[2] >= 0 && fake_slept[2] <= 4.0);
 	ih_http_response_free(&r);
 	ih_http_client_free(c);
 	/* one 503, then fine */
@@ -264,8 +244,8 @@ static void test_rate_limiter_spacing(void)
 		CU_ASSERT_EQUAL(get(c, "/ok", &r), IH_OK);
 		ih_http_response_free(&r);
 	}
-	for (int i = 0; i < nslept; i++)
-		total += slept[i];
+	for (int i = 0; i < fake_nslept; i++)
+		total += fake_slept[i];
 	/* 5 requests at 2/s: the 2nd..5th each wait half a second */
 	CU_ASSERT_DOUBLE_EQUAL(total, 2.0, 1e-6);
 	ih_http_client_free(c);

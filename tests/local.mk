@@ -71,14 +71,14 @@ tests_plugins_fx_extra_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_extra"'
 tests_plugins_fx_extra_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
 check_PROGRAMS += tests/dispatch_test
 TESTS += tests/dispatch_test
-tests_dispatch_test_SOURCES = tests/dispatch_test.c tests/responder.c tests/responder.h tests/testutil.h tests/fixtures.h
+tests_dispatch_test_SOURCES = tests/dispatch_test.c tests/fakeclock.h tests/responder.c tests/responder.h tests/testutil.h tests/fixtures.h
 tests_dispatch_test_CFLAGS = $(IH_TEST_CFLAGS)
 tests_dispatch_test_LDADD = $(IH_TEST_LIBS)
 endif
 if ENABLE_TESTS
 check_PROGRAMS += tests/http_test
 TESTS += tests/http_test
-tests_http_test_SOURCES = tests/http_test.c tests/responder.c tests/responder.h tests/testutil.h
+tests_http_test_SOURCES = tests/http_test.c tests/fakeclock.h tests/responder.c tests/responder.h tests/testutil.h
 tests_http_test_CFLAGS = $(IH_TEST_CFLAGS)
 tests_http_test_LDADD = $(IH_TEST_LIBS)
 endif
