@@ -151,7 +151,7 @@ int ih_cmd_daemon(const ih_cli *cli, ih_config *cfg)
 	double next;
 	int rc;
 
-	if (!cli->foreground && cfg->log.syslog)
+	if (!cli->foreground || cfg->log.syslog)
 		ih_log_open_syslog("ingesthost");
 	rc = open_host(&h, cli, cfg);
 	if (rc != 0)
