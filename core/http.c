@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "backoff.h"
+#include "conf.h"
 #include "http.h"
 #include "http_url.h"
 #include "log.h"
@@ -76,6 +77,29 @@ void ih_http_options_init(ih_http_options *o)
 	o->max_retries = 3;
 	o->max_wait_s = 60;
 	o->backoff_base_s = 1;
+}
+
+void ih_http_options_from_config(ih_http_options *o, const ih_config *cfg, const ih_plugin_config *pc)
+{
+	long long v;
+	double d;
+
+	ih_http_options_init(o);
+	if (pc != NULL) {
+		if (ih_pc_int(pc, "timeout_ms", &v) == 0)
+			o->timeout_ms = (long)v;
+		if (ih_pc_int(pc, "connect_timeout_ms", &v) == 0)
+			o->connect_timeout_ms = (long)v;
+		if (ih_pc_double(pc, "requests_per_second", &d) == 0)
+			o->requests_per_second = d;
+		if (ih_pc_int(pc, "max_retries", &v) == 0)
+			o->max_retries = (int)v;
+		o->user_agent = ih_pc_string(pc, "user_agent");
+	}
+	if (cfg != NULL) {
+		o->max_wait_s = (double)cfg->ingest.max_wait;
+		o->max_response_bytes = cfg->ingest.max_response_bytes;
+	}
 }
 
 const char *ih_http_class_name(int status)
@@ -403,6 +427,11 @@ static int perform_once(ih_http_client *c, const ih_http_request *req, const ih_
 		cls = IH_ERR_STOPPED;
 		snprintf(resp->error, sizeof resp->error, "%.160s: stopped: the host is shutting down",
 			 ui->where);
+	} else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
+		/* the URL itself was checked: only a redirect gets here */
+		cls = IH_ERR_FATAL;
+		snprintf(resp->error, sizeof resp->error,
+			 "%.160s: redirected to a URL that is not https://; refused", ui->where);
 	} else if (rc == CURLE_WRITE_ERROR) {
 		cls = IH_ERR_FATAL;
 		snprintf(resp->error, sizeof resp->error, "%.160s: out of memory reading the response",
@@ -481,7 +510,16 @@ int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *
 		}
 		cls = perform_once(c, req, &ui, hdrs, resp, retry_after, sizeof retry_after);
 		count_class(c, cls);
-		if (cls == IH_OK || cls == IH_ERR_FATAL || cls == IH_ERR_STOPPED)
+		if (cls == IH_OK) {
+			ih_debug(WHO_FMT "%s: HTTP %ld, %zu bytes", WHO(c), ui.where, resp->status,
+				 resp->body_len);
+			break;
+		}
+		if (cls == IH_ERR_FATAL) {
+			ih_info(WHO_FMT "%s (fatal, not retried)", WHO(c), resp->error);
+			break;
+		}
+		if (cls == IH_ERR_STOPPED)
 			break;
 		if (cls == IH_ERR_AUTH) {
 			ih_warn(WHO_FMT "%s: HTTP %ld: credentials rejected; check this plugin's "
@@ -506,6 +544,7 @@ int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *
 	}
 	if (cls == IH_OK)
 		resp->error[0] = '\0';
+	curl_easy_reset(c->curl); /* drop its pointers to hdrs, ui.u and this frame */
 	curl_slist_free_all(hdrs);
 	curl_url_cleanup(ui.u);
 	return cls;

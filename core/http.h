@@ -70,6 +70,18 @@ void ih_http_global_cleanup(void);
 /* Fill o with the defaults above.  Any thread. */
 void ih_http_options_init(ih_http_options *o);
 
+struct ih_config;
+struct ih_plugin_config;
+/*
+ * Fill o with the defaults, then the plugin's settings from its config view
+ * pc (timeout_ms, connect_timeout_ms, requests_per_second, max_retries,
+ * user_agent) and cfg's [ingest] max_wait and max_response_bytes.  Strings
+ * in o point into pc (the client copies them).  name, clock and stop are
+ * left for the caller.  Any thread (both configs are immutable).
+ */
+void ih_http_options_from_config(ih_http_options *o, const struct ih_config *cfg,
+				 const struct ih_plugin_config *pc);
+
 /*
  * Create a client from o (strings copied; clock and stop borrowed and must
  * outlive the client).  Returns 0 and *out, or IH_ERR_FATAL (out of memory,

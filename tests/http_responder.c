@@ -82,7 +82,7 @@ static ssize_t trunc_reader(void *cls, uint64_t pos, char *buf, size_t max)
 }
 
 static enum MHD_Result respond(struct MHD_Connection *conn, int status, const char *body,
-			       const char *retry_after)
+			       const char *retry_after, const char *location)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
 								    MHD_RESPMEM_MUST_COPY);
@@ -90,6 +90,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, int status, const ch
 
 	if (retry_after != NULL)
 		MHD_add_response_header(resp, "Retry-After", retry_after);
+	if (location != NULL)
+		MHD_add_response_header(resp, "Location", location);
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	rc = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
@@ -133,7 +135,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		if (strcmp(r->routes[k].path, url) == 0)
 			rt = &r->routes[k];
 	if (rt == NULL)
-		return respond(conn, 404, "{\"error\":\"no route\"}", NULL);
+		return respond(conn, 404, "{\"error\":\"no route\"}", NULL, NULL);
 
 	pthread_mutex_lock(&r->lock);
 	hit = rt->hits++;
@@ -176,7 +178,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		resp = MHD_create_response_from_buffer(rt->gz_len, rt->gz, MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
 	} else {
-		return respond(conn, status, body, ra);
+		return respond(conn, status, body, ra, rt->location);
 	}
 	if (ra != NULL)
 		MHD_add_response_header(resp, "Retry-After", ra);

@@ -24,6 +24,7 @@ typedef struct ih_route {
 	int gzip;                          /* Content-Encoding: gzip */
 	size_t truncate_to;                /* > 0: send only this many bytes */
 	int hang;                          /* wait for ih_responder_release() */
+	const char *location;              /* a Location header (with a 3xx status) */
 	volatile int *set_on_hit;          /* set to 1 when a request arrives */
 
 	/* recorded by the server (read them after the client returned) */
