@@ -126,7 +126,7 @@ double ih_retry_after_wait(const char *value, double wall_now, double dflt, doub
 		w = dflt;
 	if (!(w > 0))
 		w = 0;
-	if (max_wait > 0 && w > max_wait)
+	if (max_wait >= 0 && w > max_wait)
 		w = max_wait;
 	return w;
 }

@@ -44,7 +44,7 @@ int ih_retry_after_parse(const char *value, double wall_now, double *seconds);
 /*
  * The wait for a response carrying `value` (NULL when absent): the parsed
  * Retry-After, else `dflt` (CONTRACT: 60 s for a 429), then capped to
- * [0, max_wait] (max_wait <= 0 means no cap).
+ * [0, max_wait] (max_wait < 0 means no cap; 0 means do not wait).
  */
 double ih_retry_after_wait(const char *value, double wall_now, double dflt, double max_wait);
 

@@ -195,6 +195,8 @@ int ih_http_client_new(const ih_http_options *o, ih_http_client **out)
 	c->o.accept = c->accept;
 	if (c->o.max_retries < 0)
 		c->o.max_retries = 0;
+	if (!(c->o.max_wait_s >= 0))
+		c->o.max_wait_s = 0;
 	c->curl = curl_easy_init();
 	if (c->curl == NULL) {
 		ih_err("cannot create a libcurl handle%s%s", c->name ? " for " : "", c->name ? c->name : "");
@@ -465,8 +467,7 @@ static double retry_wait(ih_http_client *c, int cls, const char *retry_after, in
 	/* a 503 may say when to come back; otherwise full jitter */
 	if (retry_after[0] != '\0' && ih_retry_after_parse(retry_after, wall, &w) == 0)
 		return ih_retry_after_wait(retry_after, wall, 0, c->o.max_wait_s);
-	return ih_backoff_delay(&c->rng, c->o.backoff_base_s,
-				c->o.max_wait_s > 0 ? c->o.max_wait_s : 60, retry, 0);
+	return ih_backoff_delay(&c->rng, c->o.backoff_base_s, c->o.max_wait_s, retry, 0);
 }
 
 static int stopped(ih_http_client *c, ih_http_response *resp, const char *where)
@@ -526,8 +527,11 @@ int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *
 				"credentials (token, keys) in the config", WHO(c), ui.where, resp->status);
 			break;
 		}
-		if (req->no_retry)
+		if (req->no_retry) {
+			ih_info(WHO_FMT "%s (%s, not retried: the caller asked so)", WHO(c), resp->error,
+				ih_http_class_name(cls));
 			break;
+		}
 		if (attempt >= c->o.max_retries) {
 			ih_warn(WHO_FMT "%s (%s) after %d attempt%s, giving up", WHO(c), resp->error,
 				ih_http_class_name(cls), attempt + 1, attempt ? "s" : "");

@@ -41,7 +41,7 @@ typedef struct ih_http_options {
 	double requests_per_second;   /* <= 0: unlimited; default 0 */
 	double burst;                 /* token bucket size; default 1 (even spacing) */
 	int max_retries;              /* retries after the first attempt; default 3 */
-	double max_wait_s;            /* cap on any one wait; default 60 */
+	double max_wait_s;            /* cap on any one wait (0: retry at once); default 60 */
 	double backoff_base_s;        /* bound of the first backoff; default 1 */
 	uint64_t seed;                /* jitter generator seed; 0: random */
 	const ih_clock *clock;        /* borrowed; NULL: ih_clock_real() */

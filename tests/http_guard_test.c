@@ -57,6 +57,19 @@ static void test_refused_urls(void)
 	CU_ASSERT_EQUAL(n.requests, 0); /* no connection was attempted */
 	CU_ASSERT_EQUAL(n.fatal, 3);
 	ih_http_client_free(c);
+
+	/* https:// really means TLS: the plain responder cannot answer it */
+	{
+		char u[128];
+		ih_http_request tls = { .method = IH_HTTP_GET, .url = u, .no_retry = 1 };
+
+		snprintf(u, sizeof u, "https://127.0.0.1:%d/ok", ih_responder_port(t_srv));
+		c = t_client(NULL, 0, 60, 0, NULL);
+		CU_ASSERT_NOT_EQUAL(ih_http_do(c, &tls, &r), IH_OK);
+		CU_ASSERT_EQUAL(r.status, 0);
+		ih_http_response_free(&r);
+		ih_http_client_free(c);
+	}
 }
 
 /* A real sleep that first tells a waiting thread it has begun. */

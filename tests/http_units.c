@@ -160,6 +160,8 @@ static void test_retry_after_parse(void)
 	CU_ASSERT_EQUAL(ih_retry_after_wait("junk", t, 60, 600), 60);
 	CU_ASSERT_EQUAL(ih_retry_after_wait("7", t, 60, 600), 7);
 	CU_ASSERT_EQUAL(ih_retry_after_wait("7200", t, 60, 600), 600);
+	CU_ASSERT_EQUAL(ih_retry_after_wait("7200", t, 60, 0), 0);      /* max_wait 0: no wait */
+	CU_ASSERT_EQUAL(ih_retry_after_wait("7200", t, 60, -1), 7200);  /* negative: no cap */
 	CU_ASSERT_EQUAL(ih_retry_after_wait("Sun, 06 Nov 1994 08:49:37 GMT", t - 20, 60, 600), 20);
 }
 
