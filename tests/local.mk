@@ -75,10 +75,3 @@ tests_dispatch_test_SOURCES = tests/dispatch_test.c tests/fakeclock.h tests/resp
 tests_dispatch_test_CFLAGS = $(IH_TEST_CFLAGS)
 tests_dispatch_test_LDADD = $(IH_TEST_LIBS)
 endif
-if ENABLE_TESTS
-check_PROGRAMS += tests/http_test
-TESTS += tests/http_test
-tests_http_test_SOURCES = tests/http_test.c tests/fakeclock.h tests/responder.c tests/responder.h tests/testutil.h
-tests_http_test_CFLAGS = $(IH_TEST_CFLAGS)
-tests_http_test_LDADD = $(IH_TEST_LIBS)
-endif
