@@ -15,3 +15,27 @@ plugins_scryfall_scryfall_la_CPPFLAGS = $(IH_PLUGIN_CPPFLAGS)
 plugins_scryfall_scryfall_la_CFLAGS = $(IH_PLUGIN_CFLAGS)
 plugins_scryfall_scryfall_la_LDFLAGS = $(IH_PLUGIN_LDFLAGS)
 plugins_scryfall_scryfall_la_LIBADD = $(JSONC_LIBS)
+
+plugin_LTLIBRARIES += plugins/cardtrader/cardtrader.la
+plugins_cardtrader_cardtrader_la_SOURCES = plugins/cardtrader/cardtrader.c \
+	plugins/cardtrader/cardtrader_parse.c plugins/cardtrader/cardtrader_parse.h $(IH_PLUGIN_COMMON)
+plugins_cardtrader_cardtrader_la_CPPFLAGS = $(IH_PLUGIN_CPPFLAGS)
+plugins_cardtrader_cardtrader_la_CFLAGS = $(IH_PLUGIN_CFLAGS)
+plugins_cardtrader_cardtrader_la_LDFLAGS = $(IH_PLUGIN_LDFLAGS)
+plugins_cardtrader_cardtrader_la_LIBADD = $(JSONC_LIBS)
+
+plugin_LTLIBRARIES += plugins/tcgplayer/tcgplayer.la
+plugins_tcgplayer_tcgplayer_la_SOURCES = plugins/tcgplayer/tcgplayer.c \
+	plugins/tcgplayer/tcgplayer_parse.c plugins/tcgplayer/tcgplayer_parse.h $(IH_PLUGIN_COMMON)
+plugins_tcgplayer_tcgplayer_la_CPPFLAGS = $(IH_PLUGIN_CPPFLAGS)
+plugins_tcgplayer_tcgplayer_la_CFLAGS = $(IH_PLUGIN_CFLAGS)
+plugins_tcgplayer_tcgplayer_la_LDFLAGS = $(IH_PLUGIN_LDFLAGS)
+plugins_tcgplayer_tcgplayer_la_LIBADD = $(JSONC_LIBS)
+
+plugin_LTLIBRARIES += plugins/manapool/manapool.la
+plugins_manapool_manapool_la_SOURCES = plugins/manapool/manapool.c \
+	plugins/manapool/manapool_parse.c plugins/manapool/manapool_parse.h $(IH_PLUGIN_COMMON)
+plugins_manapool_manapool_la_CPPFLAGS = $(IH_PLUGIN_CPPFLAGS)
+plugins_manapool_manapool_la_CFLAGS = $(IH_PLUGIN_CFLAGS)
+plugins_manapool_manapool_la_LDFLAGS = $(IH_PLUGIN_LDFLAGS)
+plugins_manapool_manapool_la_LIBADD = $(JSONC_LIBS)
