@@ -39,3 +39,21 @@ plugins_manapool_manapool_la_CPPFLAGS = $(IH_PLUGIN_CPPFLAGS)
 plugins_manapool_manapool_la_CFLAGS = $(IH_PLUGIN_CFLAGS)
 plugins_manapool_manapool_la_LDFLAGS = $(IH_PLUGIN_LDFLAGS)
 plugins_manapool_manapool_la_LIBADD = $(JSONC_LIBS)
+
+# Tests of the plugins: their parsers linked directly, and each module
+# dlopen()ed under a fake host that serves canned marketplace answers.
+IH_PLUGIN_PARSE = plugins/common/ihp.c plugins/common/ihp.h \
+	plugins/scryfall/scryfall_parse.c plugins/cardtrader/cardtrader_parse.c \
+	plugins/tcgplayer/tcgplayer_parse.c plugins/manapool/manapool_parse.c
+IH_PLUGIN_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common -I$(top_srcdir)/plugins/scryfall \
+	-I$(top_srcdir)/plugins/cardtrader -I$(top_srcdir)/plugins/tcgplayer -I$(top_srcdir)/plugins/manapool \
+	-I$(top_srcdir)/tests
+if ENABLE_TESTS
+check_PROGRAMS += tests/plugins_parse_test
+TESTS += tests/plugins_parse_test
+tests_plugins_parse_test_SOURCES = tests/plugins_parse_test.c tests/plugins_collector.h $(IH_PLUGIN_PARSE)
+tests_plugins_parse_test_CPPFLAGS = $(IH_PLUGIN_TEST_CPPFLAGS)
+tests_plugins_parse_test_CFLAGS = $(IH_TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_plugins_parse_test_LDADD = $(CUNIT_LIBS) $(JSONC_LIBS)
+endif
+EXTRA_DIST += tests/data
