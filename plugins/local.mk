@@ -57,3 +57,13 @@ tests_plugins_parse_test_CFLAGS = $(IH_TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_plugins_parse_test_LDADD = $(CUNIT_LIBS) $(JSONC_LIBS)
 endif
 EXTRA_DIST += tests/data
+if ENABLE_TESTS
+check_PROGRAMS += tests/plugins_collect_test
+TESTS += tests/plugins_collect_test
+tests_plugins_collect_test_SOURCES = tests/plugins_collect_test.c tests/fakehost.c tests/fakehost.h
+tests_plugins_collect_test_CPPFLAGS = $(IH_PLUGIN_TEST_CPPFLAGS)
+tests_plugins_collect_test_CFLAGS = $(IH_TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_plugins_collect_test_LDADD = $(CUNIT_LIBS) $(JSONC_LIBS)
+# the modules it loads
+EXTRA_tests_plugins_collect_test_DEPENDENCIES = $(plugin_LTLIBRARIES)
+endif
