@@ -65,6 +65,14 @@ void ih_bulk_set_copy_chunk(long rows);   /* rows per COPY transaction */
  * it newer than now_iso (NULL: the server's now()) minus freshness_seconds,
  * else 0.  One statement (a LATERAL index probe per card), whatever n.
  */
+/*
+ * *fresh = 1 when marketplace_id has any snapshot newer than now_iso (NULL:
+ * now()) minus freshness_seconds: a bulk marketplace exported within its
+ * freshness window need not be fetched again.  One statement.
+ */
+int ih_bulk_marketplace_fresh(PGconn *c, int16_t marketplace_id, long freshness_seconds, const char *now_iso,
+			      int *fresh, char *err, size_t errlen);
+
 int ih_bulk_fresh_cards(PGconn *c, int16_t marketplace_id, const int32_t *card_ids, size_t n, long freshness_seconds,
 			const char *now_iso, uint8_t *fresh, char *err, size_t errlen);
 

@@ -295,6 +295,32 @@ int ih_bulk_write_snapshots(PGconn *c, const char *time_iso, const ih_snap_row *
 	return rc;
 }
 
+int ih_bulk_marketplace_fresh(PGconn *c, int16_t marketplace_id, long freshness_seconds, const char *now_iso,
+			      int *fresh, char *err, size_t errlen)
+{
+	char mkt[8], secs[24];
+	const char *params[3] = { mkt, now_iso, secs };
+	PGresult *r;
+	int rc = 0;
+
+	*fresh = 0;
+	snprintf(mkt, sizeof mkt, "%d", (int)marketplace_id);
+	snprintf(secs, sizeof secs, "%ld", freshness_seconds);
+	/* a range scan of the primary key's leading time column: only recent rows are read */
+	r = PQexecParams(c,
+			 "SELECT 1 FROM price_snapshots WHERE marketplace_id = $1::smallint "
+			 "AND time > coalesce($2::timestamptz, now()) - make_interval(secs => $3::bigint) LIMIT 1",
+			 3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		ih_pg_error(err, errlen, "marketplace freshness", c, r);
+		rc = IH_BULK_ERR_DB;
+	} else {
+		*fresh = PQntuples(r) > 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
 int ih_bulk_fresh_cards(PGconn *c, int16_t marketplace_id, const int32_t *card_ids, size_t n, long freshness_seconds,
 			const char *now_iso, uint8_t *fresh, char *err, size_t errlen)
 {

@@ -168,6 +168,26 @@ static void *run_thread(void *arg)
 		ih_debug("%zu cards: %ld cached, %ld fresh in the database, %zu to fetch", r->nall,
 			 r->stats.cache_hits, r->stats.fresh, n);
 	}
+	if (in->desc->fetch_mode == IH_FETCH_BULK) {
+		/* steps 1-2 for a bulk export: skip it while the last one is fresh */
+		long long freshness = r->host->cfg->ingest.freshness;
+		int fresh = 0;
+		PGconn *c = ih_pool_get(r->host->pool, r->last_error, sizeof r->last_error);
+
+		ih_pc_int(in->pc, "freshness", &freshness);
+		if (c == NULL || ih_bulk_marketplace_fresh(c, in->marketplace_id, (long)freshness, r->cycle_time, &fresh,
+							   r->last_error, sizeof r->last_error) != 0) {
+			if (c != NULL)
+				ih_pool_put(r->host->pool, c);
+			rc = IH_ERR_TRANSIENT;
+			goto done;
+		}
+		ih_pool_put(r->host->pool, c);
+		if (fresh) {
+			ih_info("the last export is newer than %lld s: nothing to fetch", freshness);
+			goto done;
+		}
+	}
 	memset(&eo, 0, sizeof eo);
 	eo.pool = r->host->pool;
 	eo.cache = r->host->cache;

@@ -69,7 +69,7 @@ static void redis_flush(void)
 	redisReply *rep;
 
 	CU_ASSERT_FATAL(r != NULL && r->err == 0);
-	rep = redisCommand(r, "FLUSHALL");
+	rep = redisCommand(r, "FLUSHDB");
 	freeReplyObject(rep);
 	redisFree(r);
 }
