@@ -22,6 +22,7 @@ struct ih_js {
 	unsigned char *zout;
 	ih_js_format fmt;
 	int bom;                 /* BOM bytes matched so far */
+	long lead_lines;         /* newlines before the first record */
 	long long text_pos;      /* decompressed bytes seen */
 	char *rec;               /* the record being gathered */
 	size_t len, cap;
@@ -275,7 +276,10 @@ static int text(ih_js *js, const char *p, size_t n)
 			js->fmt = IH_JS_ARRAY;
 		} else if (c == '{') {
 			js->fmt = IH_JS_JSONL;
+			js->recno = js->lead_lines; /* blank lines before the first record */
 			break;
+		} else if (c == '\n') {
+			js->lead_lines++;
 		} else if (!is_space(c)) {
 			char d[64];
 
