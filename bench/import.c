@@ -5,6 +5,7 @@
  *   import gen N FILE [SEED]        a gzip JSONL bulk file of N cards of
  *                                   about 8 KB each (bench/import_card_template.json)
  *   import parse FILE               decompress + parse + check, no database
+ *   import import DB FILE one|bulk  the importer in-process, one write path or the other
  *   import copy SRC DST             the rows SRC holds, plain COPY into DST
  *   import inserts SRC DST ROWS     a sample of ROWS of them through per-row INSERTs
  *
@@ -137,6 +138,29 @@ static int parse_only(const char *path)
 	       st.cards_read, st.rejected, (double)st.bytes_in / 1e6, (double)st.bytes_out / 1e6, st.seconds,
 	       (double)st.cards_read / st.seconds, (double)st.bytes_out / 1e6 / st.seconds);
 	return 0;
+}
+
+static PGconn *conn(const char *ci);
+
+/* The importer in-process with a chosen write path, into a migrated DB. */
+static int import_mode(const char *ci, const char *path, int mode)
+{
+	PGconn *c = conn(ci);
+	ih_import_opts o = { .path = path, .write_mode = mode };
+	ih_import_stats st;
+	char err[512];
+	int16_t mkt;
+	int rc;
+
+	if (ih_bulk_ensure_marketplace(c, "scryfall", "scryfall", "USD", &mkt, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	rc = ih_import_scryfall(c, mkt, &o, &st, err, sizeof err);
+	printf("import (%s): ", mode == IH_IMPORT_WRITE_ONE ? "one statement per chunk" : "three bulk calls per chunk");
+	ih_import_print_summary(stdout, &st, rc, err);
+	PQfinish(c);
+	return rc != 0;
 }
 
 static PGconn *conn(const char *ci)
@@ -296,10 +320,13 @@ int main(int argc, char **argv)
 			   argc > 4 ? strtoull(argv[4], NULL, 10) : 1);
 	if (argc == 3 && strcmp(argv[1], "parse") == 0)
 		return parse_only(argv[2]);
+	if (argc == 5 && strcmp(argv[1], "import") == 0)
+		return import_mode(argv[2], argv[3], strcmp(argv[4], "bulk") == 0 ? IH_IMPORT_WRITE_BULK : IH_IMPORT_WRITE_ONE);
 	if (argc == 4 && strcmp(argv[1], "copy") == 0)
 		return plain_copy(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "inserts") == 0)
 		return per_row(argv[2], argv[3], atol(argv[4]));
-	fprintf(stderr, "usage: import gen N FILE [SEED [TEMPLATE]] | parse FILE | copy SRC DST | inserts SRC DST ROWS\n");
+	fprintf(stderr, "usage: import gen N FILE [SEED [TEMPLATE]] | parse FILE | import DB FILE one|bulk | copy SRC DST | "
+			"inserts SRC DST ROWS\n");
 	return 2;
 }

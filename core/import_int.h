@@ -74,6 +74,15 @@ const char *imp_str(const imp_chunk *k, size_t i, int f);
 int imp_stream_url(const char *url, const char *user_agent, int (*sink)(void *ud, const void *p, size_t n),
 		   void *ud, long long *content_length, char *err, size_t errlen);
 
+/*
+ * Write a sealed chunk in one transaction: COPY cards with their prices
+ * into staging, then one statement upserting the cards and their
+ * snapshots at time_iso.  b: a scratch buffer the caller keeps.  *cards,
+ * *snaps: rows affected.  0 or IH_BULK_ERR_DB with err (rolled back).
+ */
+int imp_write_chunk_one(PGconn *c, int marketplace_id, const char *time_iso, const imp_chunk *k, ih_buf *b,
+			long *cards, long *snaps, char *err, size_t errlen);
+
 /* "ingesthost/VERSION" */
 const char *imp_default_user_agent(void);
 

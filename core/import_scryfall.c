@@ -258,16 +258,24 @@ static void *reader_main(void *arg)
 
 /* ---- the writer: the calling thread ------------------------------------- */
 
-static int write_chunk(PGconn *c, int mkt, const char *time_iso, imp_chunk *k, ih_import_stats *st, char *err,
-		       size_t errlen)
+static int write_chunk(PGconn *c, int mkt, const char *time_iso, int mode, imp_chunk *k, ih_buf *scratch,
+		       ih_import_stats *st, char *err, size_t errlen)
 {
 	size_t m = 0;
-	long written = 0;
+	long written = 0, cards = 0;
 	int rc;
 
 	if (imp_chunk_seal(k) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return IH_IMPORT_ERR_NOMEM;
+	}
+	if (mode == IH_IMPORT_WRITE_ONE) {
+		rc = imp_write_chunk_one(c, mkt, time_iso, k, scratch, &cards, &written, err, errlen);
+		if (rc != 0)
+			return IH_IMPORT_ERR_DB;
+		st->cards_written += cards;
+		st->snapshots_written += written;
+		return 0;
 	}
 	rc = ih_bulk_upsert_cards(c, k->rows, k->n, err, errlen);
 	if (rc == 0)
@@ -345,6 +353,7 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 	imp_ctx x;
 	pthread_t th;
 	char time_buf[40], werr[1024] = "";
+	ih_buf scratch = { 0 };
 	const char *time_iso = o->time_iso;
 	int rc, wrc = 0;
 
@@ -381,7 +390,7 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 		if (k == NULL)
 			break;
 		if (c != NULL && wrc == 0) {
-			wrc = write_chunk(c, marketplace_id, time_iso, k, st, werr, sizeof werr);
+			wrc = write_chunk(c, marketplace_id, time_iso, o->write_mode, k, &scratch, st, werr, sizeof werr);
 			atomic_store(&x.written_cards, st->cards_written);
 			if (wrc != 0) {
 				pthread_mutex_lock(&x.mu);
@@ -418,6 +427,7 @@ out:
 		imp_chunk_free(k);
 	}
 	ih_js_free(x.js);
+	ih_buf_free(&scratch);
 	pthread_mutex_destroy(&x.mu);
 	pthread_cond_destroy(&x.cv);
 	if (x.fd > 0)

@@ -32,7 +32,12 @@ typedef struct ih_import_opts {
 	size_t chunk_cards;       /* cards per chunk and commit; 0: IH_IMPORT_CHUNK_DEFAULT */
 	int progress;             /* 1: a progress line on stderr (the caller checks isatty) */
 	const char *user_agent;   /* for url; NULL: "ingesthost/VERSION" */
+	int write_mode;           /* IH_IMPORT_WRITE_*: for the benchmark */
 } ih_import_opts;
+
+/* One statement per chunk for cards and snapshots (the default), or the
+ * three bulk calls (upsert cards, resolve ids, write snapshots). */
+enum { IH_IMPORT_WRITE_ONE = 0, IH_IMPORT_WRITE_BULK = 1 };
 
 #define IH_IMPORT_CHUNK_DEFAULT 5000
 #define IH_IMPORT_MAX_REASONS 5

@@ -33,6 +33,7 @@ static char g_dir[64];
 static char g_conninfo[512];
 static PGconn *g_c;
 static int16_t g_mkt;
+static int g_mode; /* IH_IMPORT_WRITE_* */
 
 /* ---- files ----------------------------------------------------------------- */
 
@@ -272,7 +273,7 @@ static void wipe(void)
 
 static int run(const char *path, const char *time_iso, size_t chunk, ih_import_stats *st, char *err, size_t errlen)
 {
-	ih_import_opts o = { .path = path, .time_iso = time_iso, .chunk_cards = chunk };
+	ih_import_opts o = { .path = path, .time_iso = time_iso, .chunk_cards = chunk, .write_mode = g_mode };
 
 	return ih_import_scryfall(g_c, g_mkt, &o, st, err, errlen);
 }
@@ -342,10 +343,11 @@ static void test_formats(void)
 	paths[1] = p1;
 	paths[2] = p2;
 	paths[3] = p3;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 8; i++) {
+		g_mode = i < 4 ? IH_IMPORT_WRITE_ONE : IH_IMPORT_WRITE_BULK;
 		wipe();
-		CU_ASSERT_EQUAL(run(paths[i], T1, 0, &st, err, sizeof err), 0);
-		CU_ASSERT_STRING_EQUAL(st.format, names[i]);
+		CU_ASSERT_EQUAL(run(paths[i % 4], T1, i >= 6 ? 1 : 0, &st, err, sizeof err), 0);
+		CU_ASSERT_STRING_EQUAL(st.format, names[i % 4]);
 		CU_ASSERT_EQUAL(st.cards_read, 6);
 		CU_ASSERT_EQUAL(st.cards_written, 6);
 		CU_ASSERT_EQUAL(st.snapshots_written, 16);
@@ -353,6 +355,7 @@ static void test_formats(void)
 		CU_ASSERT(st.reached_end);
 		check_six_cards();
 	}
+	g_mode = IH_IMPORT_WRITE_ONE;
 }
 
 static void test_bad_lines(void)
@@ -681,7 +684,7 @@ int main(void)
 		CU_TEST_INFO_NULL,
 	};
 	CU_TestInfo import[] = {
-		{ "gzip/plain JSONL and array: every id, finish and currency", test_formats },
+		{ "gzip/plain JSONL and array, both write paths: every id, finish, currency", test_formats },
 		{ "bad lines counted with their numbers", test_bad_lines },
 		{ "truncated input keeps committed chunks", test_truncated },
 		{ "a rerun changes nothing; a later one adds prices only", test_rerun },
