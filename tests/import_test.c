@@ -393,7 +393,9 @@ static void test_truncated(void)
 	 * the cut stay, the import reports the truncation */
 	wipe();
 	snprintf(path, sizeof path, "%s", gz_file("cards.jsonl", "cut.jsonl.gz", 0));
-	CU_ASSERT_FATAL(slurp(path, &n) != NULL);
+	full = slurp(path, &n);
+	CU_ASSERT_FATAL(full != NULL);
+	free(full);
 	snprintf(path, sizeof path, "%s", gz_file("cards.jsonl", "cut.jsonl.gz", n * 2 / 3));
 	CU_ASSERT_EQUAL(run(path, T1, 1, &st, err, sizeof err), IH_IMPORT_ERR_INPUT);
 	CU_ASSERT(strstr(err, "gzip stream ends early") != NULL);
@@ -449,6 +451,33 @@ static void test_rerun(void)
 	CU_ASSERT_EQUAL(q("SELECT count(DISTINCT scryfall_id) FROM cards"), 6);
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 32);
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE time = '" T2 "'"), 16);
+}
+
+/* A chunk the database refuses: the import stops, earlier chunks stay, the
+ * reader thread is stopped rather than left blocked on the full queue. */
+static void test_db_refuses(void)
+{
+	ih_import_stats st;
+	char err[512];
+
+	if (ih_test_conninfo_or_skip("database refuses a chunk") == NULL)
+		return;
+	wipe();
+	CU_ASSERT_FATAL(pgt_exec(g_c, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+				      "IF NEW.collector_number = '1000' THEN RAISE EXCEPTION 'boom on %', NEW.name; END IF; "
+				      "RETURN NEW; END $$; "
+				      "CREATE TRIGGER boom BEFORE INSERT ON cards FOR EACH ROW EXECUTE FUNCTION boom()") == 0);
+	for (int mode = 0; mode < 2; mode++) {
+		g_mode = mode;
+		wipe();
+		CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T1, 2, &st, err, sizeof err), IH_IMPORT_ERR_DB);
+		CU_ASSERT(strstr(err, "boom on Every Finish No Prices") != NULL);
+		CU_ASSERT_EQUAL(st.cards_written, 2);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 2);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 12);
+	}
+	g_mode = IH_IMPORT_WRITE_ONE;
+	pgt_exec(g_c, "DROP TRIGGER boom ON cards; DROP FUNCTION boom()");
 }
 
 /* The same card again in one file: one card, its last prices. */
@@ -689,6 +718,7 @@ int main(void)
 		{ "truncated input keeps committed chunks", test_truncated },
 		{ "a rerun changes nothing; a later one adds prices only", test_rerun },
 		{ "a card twice in one file", test_duplicate_in_file },
+		{ "a chunk the database refuses stops the import", test_db_refuses },
 		{ "the shared Scryfall capture", test_shared_fixture },
 		{ "the binary: stdin and exit codes", test_binary },
 		{ "--download from a local responder", test_download },
