@@ -67,6 +67,46 @@ static int grow_cards(imp_chunk *k)
 	return 0;
 }
 
+/* 1 if s[0..n) is well-formed UTF-8 (what PostgreSQL will accept). */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+		unsigned cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (i + len > n)
+			return 0;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
 /* A string field: absent or null -> IMP_NULL; not a string -> error. */
 static int get_str(json_object *obj, const char *key, int required, size_t *len, const char **s, char *why,
 		   size_t whylen)
@@ -89,6 +129,10 @@ static int get_str(json_object *obj, const char *key, int required, size_t *len,
 	*len = (size_t)json_object_get_string_len(v);
 	if (memchr(*s, '\0', *len) != NULL) {
 		snprintf(why, whylen, "'%s' holds a NUL character", key);
+		return 1;
+	}
+	if (!utf8_ok((const unsigned char *)*s, *len)) {
+		snprintf(why, whylen, "'%s' is not valid UTF-8", key);
 		return 1;
 	}
 	if (required && *len == 0) {

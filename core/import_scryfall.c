@@ -50,6 +50,11 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The members of a card the importer reads; json-c builds only these. */
+static const char *const card_members[] = { "object", "id", "oracle_id", "name", "set", "collector_number",
+					     "lang", "tcgplayer_id", "tcgplayer_etched_id", "cardmarket_id",
+					     "mtgo_id", "prices" };
+
 /* ---- the chunk queue ---------------------------------------------------- */
 
 /* A free chunk for the reader; NULL when the writer stopped or no memory. */
@@ -377,6 +382,10 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 	if (rc != 0)
 		return rc;
 	x.js = ih_js_new(on_record, &x, 0);
+	if (x.js != NULL && ih_js_set_members(x.js, card_members, sizeof card_members / sizeof card_members[0]) != 0) {
+		ih_js_free(x.js);
+		x.js = NULL;
+	}
 	pthread_mutex_init(&x.mu, NULL);
 	pthread_cond_init(&x.cv, NULL);
 	if (x.js == NULL || pthread_create(&th, NULL, reader_main, &x) != 0) {

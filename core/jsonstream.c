@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "jsonskim.h"
 #include "jsonstream.h"
 
 #define ZOUT_SIZE (256 * 1024)
@@ -30,6 +31,11 @@ struct ih_js {
 	long recno;              /* records (array) or lines (JSONL) finished */
 	int depth, in_str, esc, in_elem, closed;
 	json_tokener *tok;
+	const char *const *keys;  /* members to build, or NULL for all */
+	size_t nkeys;
+	ih_span *spans;
+	char *mini;               /* the chosen members as one small object */
+	size_t mini_cap;
 	int err;                 /* sticky error code */
 	char errmsg[256];
 	long long in, out;
@@ -61,6 +67,8 @@ void ih_js_free(ih_js *js)
 		inflateEnd(&js->z);
 	free(js->zout);
 	free(js->rec);
+	free(js->spans);
+	free(js->mini);
 	json_tokener_free(js->tok);
 	free(js);
 }
@@ -102,52 +110,138 @@ static int is_space(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/*
- * Parse one record and hand it over.  *incomplete is set when the text is
- * a valid start of a value that ends too early.
- */
-static int deliver(ih_js *js, const char *p, size_t n, long recno, int *incomplete)
+int ih_js_set_members(ih_js *js, const char *const *keys, size_t nkeys)
+{
+	size_t need = 2;
+
+	free(js->spans);
+	js->spans = calloc(nkeys ? nkeys : 1, sizeof *js->spans);
+	for (size_t k = 0; k < nkeys; k++)
+		need += strlen(keys[k]) + 4;
+	free(js->mini);
+	js->mini = malloc(need);
+	js->mini_cap = need;
+	if (js->spans == NULL || js->mini == NULL)
+		return IH_JS_NOMEM;
+	js->keys = keys;
+	js->nkeys = nkeys;
+	return 0;
+}
+
+/* json-c on p[0..n), the whole text. */
+static json_object *full_parse(ih_js *js, const char *p, size_t n, char *why, size_t whylen, int *incomplete)
 {
 	json_object *obj;
 	enum json_tokener_error jerr;
-	char why[160];
-	int stop;
+
+	json_tokener_reset(js->tok);
+	obj = json_tokener_parse_ex(js->tok, p, (int)n);
+	jerr = json_tokener_get_error(js->tok);
+	if (obj == NULL && jerr == json_tokener_continue) {
+		/* a bare number needs a delimiter to end */
+		obj = json_tokener_parse_ex(js->tok, " ", 1);
+		jerr = json_tokener_get_error(js->tok);
+	}
+	if (obj == NULL && jerr == json_tokener_continue) {
+		*incomplete = 1;
+		snprintf(why, whylen, "invalid JSON: the value is cut short");
+	} else if (obj == NULL) {
+		snprintf(why, whylen, "invalid JSON: %s at byte %zu", json_tokener_error_desc(jerr),
+			 json_tokener_get_parse_end(js->tok));
+	} else {
+		size_t end = json_tokener_get_parse_end(js->tok);
+
+		while (end < n && is_space((unsigned char)p[end]))
+			end++;
+		if (end < n) {
+			snprintf(why, whylen, "invalid JSON: data after the value at byte %zu", end);
+			json_object_put(obj);
+			obj = NULL;
+		}
+	}
+	return obj;
+}
+
+/*
+ * Parse one record: the whole text checked by the skimmer and only the
+ * chosen members built by json-c (when members are set and the record is
+ * an object), else json-c on everything.  NULL with why when unusable;
+ * *incomplete when it is a valid start cut short.
+ */
+static json_object *parse_record(ih_js *js, const char *p, size_t n, char *why, size_t whylen, int *incomplete)
+{
+	size_t k = 0, at = 0, len = 1;
+	const char *what;
+	json_object *obj;
+	int rc;
 
 	*incomplete = 0;
 	why[0] = '\0';
 	while (n > 0 && is_space((unsigned char)p[n - 1]))
 		n--;
 	if (js->overlong) {
-		snprintf(why, sizeof why, "record longer than %zu bytes", js->max_record);
-		obj = NULL;
-	} else {
-		json_tokener_reset(js->tok);
-		obj = json_tokener_parse_ex(js->tok, p, (int)n);
-		jerr = json_tokener_get_error(js->tok);
-		if (obj == NULL && jerr == json_tokener_continue) {
-			/* a bare number needs a delimiter to end */
-			obj = json_tokener_parse_ex(js->tok, " ", 1);
-			jerr = json_tokener_get_error(js->tok);
-		}
-		if (obj == NULL && jerr == json_tokener_continue) {
-			*incomplete = 1;
-			snprintf(why, sizeof why, "invalid JSON: the value is cut short");
-		} else if (obj == NULL) {
-			snprintf(why, sizeof why, "invalid JSON: %s at byte %zu", json_tokener_error_desc(jerr),
-				 json_tokener_get_parse_end(js->tok));
-		} else {
-			size_t end = json_tokener_get_parse_end(js->tok);
-
-			while (end < n && is_space((unsigned char)p[end]))
-				end++;
-			if (end < n) {
-				snprintf(why, sizeof why, "invalid JSON: data after the value at byte %zu", end);
-				json_object_put(obj);
-				obj = NULL;
-			}
-		}
+		snprintf(why, whylen, "record longer than %zu bytes", js->max_record);
+		return NULL;
 	}
-	stop = js->fn(js->ud, obj, recno, obj != NULL ? NULL : why);
+	while (k < n && is_space((unsigned char)p[k]))
+		k++;
+	if (js->keys == NULL || k >= n || p[k] != '{')
+		return full_parse(js, p, n, why, whylen, incomplete);
+	rc = ih_skim(p, n, js->keys, js->nkeys, js->spans, &at, &what);
+	if (rc == IH_SKIM_INCOMPLETE) {
+		*incomplete = 1;
+		snprintf(why, whylen, "invalid JSON: the value is cut short");
+		return NULL;
+	}
+	if (rc == IH_SKIM_INVALID) {
+		snprintf(why, whylen, "invalid JSON: %s at byte %zu", what, at);
+		return NULL;
+	}
+	if (rc == IH_SKIM_ESCAPED_KEY)
+		return full_parse(js, p, n, why, whylen, incomplete);
+	/* the chosen members, as one small object */
+	for (size_t m = 0; m < js->nkeys; m++)
+		len += strlen(js->keys[m]) + 4 + js->spans[m].len;
+	if (len + 2 > js->mini_cap) {
+		char *q = realloc(js->mini, len + 2);
+
+		if (q == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return NULL;
+		}
+		js->mini = q;
+		js->mini_cap = len + 2;
+	}
+	len = 0;
+	js->mini[len++] = '{';
+	for (size_t m = 0; m < js->nkeys; m++) {
+		size_t kl = strlen(js->keys[m]);
+
+		if (js->spans[m].len == 0)
+			continue;
+		if (len > 1)
+			js->mini[len++] = ',';
+		js->mini[len++] = '"';
+		memcpy(js->mini + len, js->keys[m], kl);
+		len += kl;
+		js->mini[len++] = '"';
+		js->mini[len++] = ':';
+		memcpy(js->mini + len, p + js->spans[m].start, js->spans[m].len);
+		len += js->spans[m].len;
+	}
+	js->mini[len++] = '}';
+	obj = full_parse(js, js->mini, len, why, whylen, incomplete);
+	*incomplete = 0;
+	return obj;
+}
+
+/* Parse one record and hand it over. */
+static int deliver(ih_js *js, const char *p, size_t n, long recno, int *incomplete)
+{
+	char why[160];
+	json_object *obj = parse_record(js, p, n, why, sizeof why, incomplete);
+	int stop = js->fn(js->ud, obj, recno, obj != NULL ? NULL : why);
+
 	json_object_put(obj);
 	js->len = 0;
 	js->overlong = 0;
@@ -400,16 +494,12 @@ int ih_js_finish(ih_js *js, char *err, size_t errlen)
 			k++;
 		if (k < js->len || js->overlong) {
 			/* a last line without its newline: take it when complete */
-			json_tokener_reset(js->tok);
-			js->recno++;
-			if (!js->overlong) {
-				json_object *o = json_tokener_parse_ex(js->tok, js->rec, (int)js->len);
+			char why[160];
+			json_object *o;
 
-				if (o == NULL && json_tokener_get_error(js->tok) == json_tokener_continue)
-					o = json_tokener_parse_ex(js->tok, " ", 1);
-				incomplete = o == NULL && json_tokener_get_error(js->tok) == json_tokener_continue;
-				json_object_put(o);
-			}
+			js->recno++;
+			o = parse_record(js, js->rec, js->len, why, sizeof why, &incomplete);
+			json_object_put(o);
 			if (incomplete) {
 				snprintf(d, sizeof d, "%ld", js->recno);
 				fail(js, IH_JS_TRUNCATED, "line %s is cut short at the end of the input: truncated", d);

@@ -48,6 +48,14 @@ ih_js *ih_js_new(ih_js_record_fn fn, void *ud, size_t max_record);
 void ih_js_free(ih_js *js);
 
 /*
+ * Build only these top-level members of object records (keys borrowed,
+ * must outlive the stream); the rest of each record is still checked
+ * against the JSON grammar, so invalid JSON anywhere is still reported.
+ * 0 or IH_JS_NOMEM.
+ */
+int ih_js_set_members(ih_js *js, const char *const *keys, size_t nkeys);
+
+/*
  * Push n bytes.  Calls the callback for every record they complete.
  * Returns 0, or IH_JS_STOP / IH_JS_CORRUPT / IH_JS_NOMEM with a message in
  * err; after an error the stream takes nothing more.

@@ -21,6 +21,7 @@
 
 #include "bulk.h"
 #include "import_scryfall.h"
+#include "jsonskim.h"
 #include "jsonstream.h"
 #include "pgtest.h"
 #include "testutil.h"
@@ -231,6 +232,53 @@ static void test_stream_edges(void)
 	CU_ASSERT_EQUAL(feed_all(z1, z1n - 6, 64, &l, &fmt, &isgz), IH_JS_TRUNCATED);
 	free(z1);
 	free(z2);
+}
+
+/* The skimmer accepts exactly what json-c accepts, on objects. */
+static void test_skim_grammar(void)
+{
+	static const char *const ok[] = {
+		"{}", "{\"a\":1}", " { \"a\" : [ 1 , -2.5e+3 , 0 , 0.1E-2 , true , false , null ] } ",
+		"{\"a\":\"x\\\"y\\\\z\\/\\b\\f\\n\\r\\t\\u00e9\"}", "{\"a\":{\"b\":{\"c\":[[],{}]}}}",
+		"{\"id\":\"x\",\"id\":\"y\"}", "{\"é\":\"ü\"}",
+	};
+	static const char *const bad[] = {
+		"{\"a\":01}", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":tru}x", "{\"a\":[1,]}", "{\"a\":\"\\x\"}",
+		"{\"a\":\"\\u12g4\"}", "{\"a\":1}}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":1e}", "{\"a\":[1 2]}",
+		"{\"a\":\"tab\there\"}", "{,}", "{\"a\":nul}", "{\"a\":.5}",
+	};
+	static const char *const cut[] = { "{", "{\"a\"", "{\"a\":", "{\"a\":[1,", "{\"a\":\"xy", "{\"a\":tr",
+					   "{\"a\":-", "{\"a\":1.5e", "{\"a\":{\"b\":1}" };
+	static const char *const keys[] = { "id", "c" };
+	ih_span sp[2];
+	size_t at;
+	const char *what;
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		CU_ASSERT_EQUAL(ih_skim(ok[i], strlen(ok[i]), keys, 2, sp, &at, &what), IH_SKIM_OK);
+		json_object *o = json_tokener_parse(ok[i]);
+
+		CU_ASSERT(o != NULL);
+		json_object_put(o);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = ih_skim(bad[i], strlen(bad[i]), keys, 2, sp, &at, &what);
+
+		if (rc != IH_SKIM_INVALID)
+			printf("\n  skim accepted bad JSON: %s (%d)\n", bad[i], rc);
+		CU_ASSERT_EQUAL(rc, IH_SKIM_INVALID);
+	}
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++)
+		CU_ASSERT_EQUAL(ih_skim(cut[i], strlen(cut[i]), keys, 2, sp, &at, &what), IH_SKIM_INCOMPLETE);
+	/* the last of a repeated member, nested keys ignored */
+	{
+		const char *t = "{\"x\":{\"id\":1,\"c\":2},\"id\":\"a\",\"id\":\"bb\",\"c\":[{\"c\":3}]}";
+
+		CU_ASSERT_EQUAL(ih_skim(t, strlen(t), keys, 2, sp, &at, &what), IH_SKIM_OK);
+		CU_ASSERT(sp[0].len == 4 && memcmp(t + sp[0].start, "\"bb\"", 4) == 0);
+		CU_ASSERT(sp[1].len == 9 && memcmp(t + sp[1].start, "[{\"c\":3}]", 9) == 0);
+	}
+	CU_ASSERT_EQUAL(ih_skim("{\"i\\u0064\":1}", 13, keys, 2, sp, &at, &what), IH_SKIM_ESCAPED_KEY);
 }
 
 /* ---- the importer ---------------------------------------------------------- */
@@ -480,6 +528,35 @@ static void test_db_refuses(void)
 	pgt_exec(g_c, "DROP TRIGGER boom ON cards; DROP FUNCTION boom()");
 }
 
+/* Bytes PostgreSQL would refuse are a rejected line, not a failed chunk. */
+static void test_bad_text(void)
+{
+	static const char text[] =
+		"{\"object\":\"card\",\"id\":\"1a2b0031-0000-4000-8000-000000000031\",\"name\":\"Bad \xff byte\","
+		"\"set\":\"x\",\"collector_number\":\"1\",\"lang\":\"en\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0032-0000-4000-8000-000000000032\",\"name\":\"Nul \\u0000 here\","
+		"\"set\":\"x\",\"collector_number\":\"2\",\"lang\":\"en\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0033-0000-4000-8000-000000000033\",\"name\":\"Fine \\u00e9\","
+		"\"set\":\"x\",\"collector_number\":\"3\",\"lang\":\"en\",\"prices\":{\"usd\":\"1e3\"}}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0034-0000-4000-8000-000000000034\",\"name\":\"Fine \\u00e9\","
+		"\"set\":\"x\",\"collector_number\":\"4\",\"lang\":\"en\",\"prices\":{\"usd\":\"0.25\"}}\n";
+	ih_import_stats st;
+	char err[512], path[256];
+
+	if (ih_test_conninfo_or_skip("bad text") == NULL)
+		return;
+	wipe();
+	snprintf(path, sizeof path, "%s/text.jsonl", g_dir);
+	spit(path, text, sizeof text - 1);
+	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.rejected, 3);
+	CU_ASSERT_STRING_EQUAL(st.reasons[0], "line 1: 'name' is not valid UTF-8");
+	CU_ASSERT_STRING_EQUAL(st.reasons[1], "line 2: 'name' holds a NUL character");
+	CU_ASSERT(strncmp(st.reasons[2], "line 3: 'prices.usd' is not a price", 35) == 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = 'Fine é'"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE price = 0.25"), 1);
+}
+
 /* The same card again in one file: one card, its last prices. */
 static void test_duplicate_in_file(void)
 {
@@ -710,6 +787,7 @@ int main(void)
 	CU_TestInfo stream[] = {
 		{ "every format, fed in pieces from 1 byte", test_stream_pieces },
 		{ "BOM, CRLF, strings, truncation, gzip members", test_stream_edges },
+		{ "the skimmer's grammar against json-c", test_skim_grammar },
 		CU_TEST_INFO_NULL,
 	};
 	CU_TestInfo import[] = {
@@ -718,6 +796,7 @@ int main(void)
 		{ "truncated input keeps committed chunks", test_truncated },
 		{ "a rerun changes nothing; a later one adds prices only", test_rerun },
 		{ "a card twice in one file", test_duplicate_in_file },
+		{ "invalid UTF-8, NUL, bad price text", test_bad_text },
 		{ "a chunk the database refuses stops the import", test_db_refuses },
 		{ "the shared Scryfall capture", test_shared_fixture },
 		{ "the binary: stdin and exit codes", test_binary },
