@@ -25,6 +25,7 @@ typedef struct imp_ctx {
 	ih_js *js;
 	int fd;
 	long long size_hint;
+	long long content_length;    /* of a download, set before its first bytes */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -129,15 +130,17 @@ static void progress(imp_ctx *x, int final)
 	double t = now_s(), el;
 	long long in = ih_js_bytes_in(x->js);
 	char eta[64] = "";
+	long long size = x->content_length > 0 ? x->content_length : x->size_hint;
 
 	if (!x->o->progress || (!final && t - x->last_progress < 0.25))
 		return;
 	x->last_progress = t;
 	el = t - x->t0 > 1e-6 ? t - x->t0 : 1e-6;
-	if (x->size_hint > 0 && in > 0 && in <= x->size_hint) {
-		double left = (double)(x->size_hint - in) / ((double)in / el);
 
-		snprintf(eta, sizeof eta, ", %.0f%%, ETA %.0f s", 100.0 * (double)in / (double)x->size_hint, left);
+	if (size > 0 && in > 0 && in <= size) {
+		double left = (double)(size - in) / ((double)in / el);
+
+		snprintf(eta, sizeof eta, ", %.0f%%, ETA %.0f s", 100.0 * (double)in / (double)size, left);
 	}
 	fprintf(stderr, "\rimport scryfall: %ld cards read, %ld written, %.1f MB read, %.0f cards/s%s   ",
 		st->cards_read, (long)atomic_load(&x->written_cards), (double)in / 1e6, (double)st->cards_read / el, eta);
@@ -198,8 +201,7 @@ static void *reader_main(void *arg)
 
 	if (x->o->url != NULL) {
 		char err[512];
-		long long cl = -1;
-		int r = imp_stream_url(x->o->url, x->o->user_agent, feed, x, &cl, err, sizeof err);
+		int r = imp_stream_url(x->o->url, x->o->user_agent, feed, x, &x->content_length, err, sizeof err);
 
 		if (r < 0) {
 			rc = IH_IMPORT_ERR_INPUT;
@@ -207,7 +209,6 @@ static void *reader_main(void *arg)
 		} else if (r > 0) {
 			rc = -1; /* the stream stopped it; its error is in reader_err */
 		}
-		(void)cl;
 	} else {
 		char *buf = malloc(READ_SIZE);
 
