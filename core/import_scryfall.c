@@ -25,7 +25,8 @@ typedef struct imp_ctx {
 	ih_js *js;
 	int fd;
 	long long size_hint;
-	long long content_length;    /* of a download, set before its first bytes */
+	atomic_llong content_length; /* of a download, for the progress line */
+	long long cl_reader;         /* the same, as curl reports it (reader thread) */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -38,9 +39,11 @@ typedef struct imp_ctx {
 	int reader_rc;
 	char reader_err[512];
 	ih_import_stats *st;
-	double t0, last_progress;
+	double t0, last_progress;     /* under pmu */
 	int progress_shown;
-	atomic_long written_cards;
+	pthread_mutex_t pmu;
+	atomic_long written_cards, read_cards;
+	atomic_llong bytes_read;
 } imp_ctx;
 
 static double now_s(void)
@@ -124,27 +127,44 @@ static imp_chunk *take_full(imp_ctx *x)
 
 /* ---- the reader thread -------------------------------------------------- */
 
+/*
+ * The progress line, from either thread, at most four times a second:
+ * cards read and committed, bytes read, the commit rate, and an ETA from
+ * the share of the input read so far (the writer trails the reader by at
+ * most the queued chunks).
+ */
 static void progress(imp_ctx *x, int final)
 {
-	ih_import_stats *st = x->st;
-	double t = now_s(), el;
-	long long in = ih_js_bytes_in(x->js);
+	double t, el;
+	long rd, wr;
+	long long in, size;
 	char eta[64] = "";
-	long long size = x->content_length > 0 ? x->content_length : x->size_hint;
 
-	if (!x->o->progress || (!final && t - x->last_progress < 0.25))
+	if (!x->o->progress)
 		return;
+	pthread_mutex_lock(&x->pmu);
+	t = now_s();
+	if (!final && t - x->last_progress < 0.25) {
+		pthread_mutex_unlock(&x->pmu);
+		return;
+	}
 	x->last_progress = t;
 	el = t - x->t0 > 1e-6 ? t - x->t0 : 1e-6;
+	rd = atomic_load(&x->read_cards);
+	wr = atomic_load(&x->written_cards);
+	in = atomic_load(&x->bytes_read);
+	size = atomic_load(&x->content_length) > 0 ? atomic_load(&x->content_length) : x->size_hint;
+	if (!final && size > 0 && in > 0 && in <= size && rd > 0) {
+		double total = (double)rd * (double)size / (double)in;
+		double rate = wr > 0 ? (double)wr / el : (double)rd / el;
 
-	if (size > 0 && in > 0 && in <= size) {
-		double left = (double)(size - in) / ((double)in / el);
-
-		snprintf(eta, sizeof eta, ", %.0f%%, ETA %.0f s", 100.0 * (double)in / (double)size, left);
+		snprintf(eta, sizeof eta, ", %.0f%% read, ETA %.0f s", 100.0 * (double)in / (double)size,
+			 (total - (double)wr) / rate);
 	}
-	fprintf(stderr, "\rimport scryfall: %ld cards read, %ld written, %.1f MB read, %.0f cards/s%s   ",
-		st->cards_read, (long)atomic_load(&x->written_cards), (double)in / 1e6, (double)st->cards_read / el, eta);
+	fprintf(stderr, "\rimport scryfall: %ld cards read, %ld committed, %.1f MB read, %.0f cards/s%s   ", rd, wr,
+		(double)in / 1e6, (double)wr / el, eta);
 	x->progress_shown = 1;
+	pthread_mutex_unlock(&x->pmu);
 }
 
 static void add_reason(ih_import_stats *st, const char *what, long recno, const char *why)
@@ -177,6 +197,7 @@ static int on_record(void *ud, json_object *obj, long recno, const char *why)
 		add_reason(st, ih_js_get_format(x->js) == IH_JS_ARRAY ? "element" : "line", recno, why);
 	} else {
 		st->cards_read++;
+		atomic_store(&x->read_cards, st->cards_read);
 		if (x->cur->n >= x->chunk_cards) {
 			push_full(x, x->cur);
 			x->cur = NULL;
@@ -191,6 +212,9 @@ static int feed(void *ud, const void *p, size_t n)
 {
 	imp_ctx *x = ud;
 
+	atomic_fetch_add(&x->bytes_read, (long long)n);
+	if (x->cl_reader > 0 && atomic_load(&x->content_length) <= 0)
+		atomic_store(&x->content_length, x->cl_reader);
 	return ih_js_feed(x->js, p, n, x->reader_err, sizeof x->reader_err) != 0;
 }
 
@@ -201,7 +225,7 @@ static void *reader_main(void *arg)
 
 	if (x->o->url != NULL) {
 		char err[512];
-		int r = imp_stream_url(x->o->url, x->o->user_agent, feed, x, &x->content_length, err, sizeof err);
+		int r = imp_stream_url(x->o->url, x->o->user_agent, feed, x, &x->cl_reader, err, sizeof err);
 
 		if (r < 0) {
 			rc = IH_IMPORT_ERR_INPUT;
@@ -226,7 +250,7 @@ static void *reader_main(void *arg)
 				snprintf(x->reader_err, sizeof x->reader_err, "reading %s: %s", x->o->path, strerror(errno));
 			} else if (got == 0) {
 				break;
-			} else if (ih_js_feed(x->js, buf, (size_t)got, x->reader_err, sizeof x->reader_err) != 0) {
+			} else if (feed(x, buf, (size_t)got) != 0) {
 				rc = -1;
 			}
 		}
@@ -253,7 +277,6 @@ static void *reader_main(void *arg)
 			give_back(x, x->cur);
 		x->cur = NULL;
 	}
-	progress(x, 1);
 	pthread_mutex_lock(&x->mu);
 	x->reader_rc = rc;
 	x->reader_done = 1;
@@ -388,6 +411,7 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 		x.js = NULL;
 	}
 	pthread_mutex_init(&x.mu, NULL);
+	pthread_mutex_init(&x.pmu, NULL);
 	pthread_cond_init(&x.cv, NULL);
 	if (x.js == NULL || pthread_create(&th, NULL, reader_main, &x) != 0) {
 		snprintf(err, errlen, "cannot start the reader: out of resources");
@@ -402,6 +426,7 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 		if (c != NULL && wrc == 0) {
 			wrc = write_chunk(c, marketplace_id, time_iso, o->write_mode, k, &scratch, st, werr, sizeof werr);
 			atomic_store(&x.written_cards, st->cards_written);
+			progress(&x, 0);
 			if (wrc != 0) {
 				pthread_mutex_lock(&x.mu);
 				x.stop = 1;
@@ -414,8 +439,10 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 		give_back(&x, k);
 	}
 	pthread_join(th, NULL);
-	if (x.progress_shown)
+	if (x.progress_shown) {
+		progress(&x, 1);
 		fputc('\n', stderr);
+	}
 	if (wrc != 0) {
 		rc = wrc;
 		snprintf(err, errlen, "%s", werr);
@@ -439,6 +466,7 @@ out:
 	ih_js_free(x.js);
 	ih_buf_free(&scratch);
 	pthread_mutex_destroy(&x.mu);
+	pthread_mutex_destroy(&x.pmu);
 	pthread_cond_destroy(&x.cv);
 	if (x.fd > 0)
 		close(x.fd);
