@@ -4,7 +4,7 @@ noinst_PROGRAMS += bench/import
 bench_import_SOURCES = bench/import.c
 bench_import_CFLAGS = $(core_libihcore_la_CFLAGS) -DIH_BENCH_TEMPLATE='"$(abs_top_srcdir)/bench/import_card_template.json"'
 bench_import_LDADD = core/libihcore.la
-EXTRA_DIST += bench/import.sh bench/import_card_template.json
+EXTRA_DIST += bench/import.sh bench/import_card_template.json bench/import-results.md
 
 .PHONY: bench-import
 bench-import: bench/import$(EXEEXT) ingesthost$(EXEEXT)
