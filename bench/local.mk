@@ -9,3 +9,19 @@ EXTRA_DIST += bench/writes.sh
 .PHONY: bench-writes
 bench-writes: bench/writes$(EXEEXT)
 	$(SHELL) $(srcdir)/bench/writes.sh $(abs_top_builddir)/bench/writes$(EXEEXT) $(BENCH_ARGS)
+
+# bench/pipeline: `make bench` -- the old pipeline against the new one.
+if ENABLE_TESTS
+noinst_PROGRAMS += bench/oldpipe
+bench_oldpipe_SOURCES = bench/oldpipe.c \
+	plugins/common/ihp.c plugins/scryfall/scryfall_parse.c plugins/cardtrader/cardtrader_parse.c \
+	plugins/tcgplayer/tcgplayer_parse.c plugins/manapool/manapool_parse.c
+bench_oldpipe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins -I$(top_srcdir)/plugins/common
+bench_oldpipe_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBPQ_CFLAGS) $(LIBCURL_CFLAGS)
+bench_oldpipe_LDADD = $(JSONC_LIBS) $(LIBPQ_LIBS) $(LIBCURL_LIBS)
+endif
+EXTRA_DIST += bench/pipeline.sh
+
+.PHONY: bench
+bench: bench/oldpipe$(EXEEXT) ingesthost$(EXEEXT) tests/mockmarket/ingest-mockmarket$(EXEEXT) $(plugin_LTLIBRARIES)
+	$(SHELL) $(srcdir)/bench/pipeline.sh $(abs_top_builddir) $(abs_top_srcdir) $(BENCH_ARGS)

@@ -116,23 +116,15 @@ fail:
 
 static struct ih_http_client *make_http(ih_run *r)
 {
-	ih_http_opts o;
-	long long v;
-	double d;
+	ih_http_options o;
+	ih_http_client *c = NULL;
 
-	memset(&o, 0, sizeof o);
+	ih_http_options_init(&o);
+	ih_http_options_from_config(&o, r->host->cfg, r->inst->pc);
 	o.name = r->inst->name;
-	o.user_agent = ih_pc_string(r->inst->pc, "user_agent");
-	o.accept = "application/json";
-	o.timeout_ms = ih_pc_int(r->inst->pc, "timeout_ms", &v) == 0 ? (long)v : 30000;
-	o.connect_timeout_ms = ih_pc_int(r->inst->pc, "connect_timeout_ms", &v) == 0 ? (long)v : 10000;
-	o.max_response_bytes = (long)r->host->cfg->ingest.max_response_bytes;
-	o.requests_per_second = ih_pc_double(r->inst->pc, "requests_per_second", &d) == 0 ? d : 10.0;
-	o.max_retries = ih_pc_int(r->inst->pc, "max_retries", &v) == 0 ? (int)v : 3;
-	o.max_wait_s = (double)r->host->cfg->ingest.max_wait;
 	o.clock = r->host->clock;
 	o.stop = &r->stop;
-	return ih_http_client_new(&o);
+	return ih_http_client_new(&o, &c) == 0 ? c : NULL;
 }
 
 static void write_blueprints(ih_run *r)

@@ -1,88 +1,325 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "backoff.h"
-#include "clock.h"
+#include "conf.h"
 #include "http.h"
+#include "http_url.h"
 #include "log.h"
+#include "ratelimit.h"
 
-/* Wait for a 429 without Retry-After (CONTRACT §6). */
-#define DEFAULT_RETRY_AFTER 60.0
+#define DEFAULT_429_WAIT 60.0 /* CONTRACT §6: Retry-After absent */
 
 struct ih_http_client {
-	ih_http_opts o;
 	CURL *curl;
+	ih_http_options o;
+	char *name, *user_agent, *accept;
+	ih_ratelimit rl;
 	ih_rng rng;
-	double next_slot;      /* token bucket with a burst of one: earliest next send */
-	long requests, retries;
+	ih_http_counts counts;
+	char errbuf[CURL_ERROR_SIZE];
 };
 
-typedef struct body {
-	char *p;
+/* One attempt's received data. */
+typedef struct xfer {
+	char *data;
 	size_t len, cap;
-	size_t max;
+	long long max;          /* cap on len, <= 0: none */
 	int too_big;
-} body;
+	char retry_after[128];  /* of the last header block */
+	const volatile int *stop;
+} xfer;
+
+
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+static int global_done;
 
 int ih_http_global_init(void)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+	CURLcode rc = CURLE_OK;
+
+	pthread_mutex_lock(&global_lock);
+	if (!global_done) {
+		rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+		if (rc == CURLE_OK)
+			global_done = 1;
+	}
+	pthread_mutex_unlock(&global_lock);
+	if (rc != CURLE_OK) {
+		ih_err("cannot initialise libcurl: %s", curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
 }
 
-ih_http_client *ih_http_client_new(const ih_http_opts *opts)
+void ih_http_global_cleanup(void)
 {
-	ih_http_client *c = calloc(1, sizeof *c);
+	pthread_mutex_lock(&global_lock);
+	if (global_done)
+		curl_global_cleanup();
+	global_done = 0;
+	pthread_mutex_unlock(&global_lock);
+}
 
+void ih_http_options_init(ih_http_options *o)
+{
+	*o = (ih_http_options){ 0 };
+	o->timeout_ms = 30000;
+	o->connect_timeout_ms = 10000;
+	o->max_response_bytes = 64LL * 1024 * 1024;
+	o->burst = 1;
+	o->max_retries = 3;
+	o->max_wait_s = 60;
+	o->backoff_base_s = 1;
+}
+
+void ih_http_options_from_config(ih_http_options *o, const ih_config *cfg, const ih_plugin_config *pc)
+{
+	long long v;
+	double d;
+
+	ih_http_options_init(o);
+	if (pc != NULL) {
+		if (ih_pc_int(pc, "timeout_ms", &v) == 0)
+			o->timeout_ms = (long)v;
+		if (ih_pc_int(pc, "connect_timeout_ms", &v) == 0)
+			o->connect_timeout_ms = (long)v;
+		if (ih_pc_double(pc, "requests_per_second", &d) == 0)
+			o->requests_per_second = d;
+		if (ih_pc_int(pc, "max_retries", &v) == 0)
+			o->max_retries = (int)v;
+		o->user_agent = ih_pc_string(pc, "user_agent");
+	}
+	if (cfg != NULL) {
+		o->max_wait_s = (double)cfg->ingest.max_wait;
+		o->max_response_bytes = cfg->ingest.max_response_bytes;
+	}
+}
+
+const char *ih_http_class_name(int status)
+{
+	switch (status) {
+	case IH_OK: return "ok";
+	case IH_ERR_AUTH: return "auth_failed";
+	case IH_ERR_RATE_LIMITED: return "rate_limited";
+	case IH_ERR_TRANSIENT: return "transient";
+	case IH_ERR_FATAL: return "fatal";
+	case IH_ERR_STOPPED: return "stopped";
+	default: return "unknown";
+	}
+}
+
+/* ---- libcurl callbacks ---- */
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	xfer *x = ud;
+	size_t n = size * nmemb;
+
+	if (x->max > 0 && (long long)(x->len + n) > x->max) {
+		x->too_big = 1;
+		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	if (x->len + n + 1 > x->cap) {
+		size_t cap = x->cap ? x->cap : 4096;
+		char *p;
+
+		while (cap < x->len + n + 1)
+			cap *= 2;
+		p = realloc(x->data, cap);
+		if (p == NULL)
+			return 0;
+		x->data = p;
+		x->cap = cap;
+	}
+	memcpy(x->data + x->len, ptr, n);
+	x->len += n;
+	x->data[x->len] = '\0';
+	return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	xfer *x = ud;
+	size_t n = size * nmemb, k = sizeof "retry-after:" - 1;
+
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		x->retry_after[0] = '\0'; /* a new response (redirect, 100): forget the last */
+	} else if (n > k && strncasecmp(ptr, "retry-after:", k) == 0) {
+		size_t v = n - k;
+
+		if (v >= sizeof x->retry_after)
+			v = sizeof x->retry_after - 1;
+		memcpy(x->retry_after, ptr + k, v);
+		x->retry_after[v] = '\0';
+	}
+	return n;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	xfer *x = ud;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return x->stop != NULL && *x->stop ? 1 : 0;
+}
+
+/* ---- the client ---- */
+
+int ih_http_client_new(const ih_http_options *o, ih_http_client **out)
+{
+	ih_http_client *c;
+
+	*out = NULL;
+	if (ih_http_global_init() != 0)
+		return IH_ERR_FATAL;
+	c = calloc(1, sizeof *c);
 	if (c == NULL)
-		return NULL;
-	c->o = *opts;
+		goto oom;
+	c->o = *o;
 	if (c->o.clock == NULL)
 		c->o.clock = ih_clock_real();
-	if (c->o.accept == NULL)
-		c->o.accept = "application/json";
-	if (c->o.backoff_base_s <= 0)
-		c->o.backoff_base_s = 1.0;
-	if (c->o.max_wait_s <= 0)
-		c->o.max_wait_s = 120.0;
-	if (c->o.max_response_bytes <= 0)
-		c->o.max_response_bytes = 512L * 1024 * 1024;
-	ih_rng_seed(&c->rng, c->o.seed != 0 ? c->o.seed
-					      : (unsigned long long)(ih_clock_wall() * 1e6) ^ (uintptr_t)c);
+	c->name = o->name != NULL ? strdup(o->name) : NULL;
+	c->user_agent = strdup(o->user_agent != NULL ? o->user_agent : PACKAGE_NAME "/" PACKAGE_VERSION);
+	c->accept = strdup(o->accept != NULL ? o->accept : "application/json");
+	if ((o->name != NULL && c->name == NULL) || c->user_agent == NULL || c->accept == NULL)
+		goto oom;
+	c->o.name = c->name;
+	c->o.user_agent = c->user_agent;
+	c->o.accept = c->accept;
+	if (c->o.max_retries < 0)
+		c->o.max_retries = 0;
+	if (!(c->o.max_wait_s >= 0))
+		c->o.max_wait_s = 0;
 	c->curl = curl_easy_init();
 	if (c->curl == NULL) {
-		free(c);
-		return NULL;
+		ih_err("cannot create a libcurl handle%s%s", c->name ? " for " : "", c->name ? c->name : "");
+		ih_http_client_free(c);
+		return IH_ERR_FATAL;
 	}
-	c->next_slot = c->o.clock->now(c->o.clock->ud);
-	return c;
+	ih_ratelimit_init(&c->rl, c->o.clock, c->o.requests_per_second, c->o.burst);
+	ih_rng_seed(&c->rng, c->o.seed);
+	*out = c;
+	return 0;
+oom:
+	ih_err("out of memory creating an HTTP client");
+	ih_http_client_free(c);
+	return IH_ERR_FATAL;
 }
 
 void ih_http_client_free(ih_http_client *c)
 {
 	if (c == NULL)
 		return;
-	curl_easy_cleanup(c->curl);
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	free(c->name);
+	free(c->user_agent);
+	free(c->accept);
 	free(c);
 }
 
 void ih_http_stats(const ih_http_client *c, long *requests, long *retries)
 {
-	*requests = c->requests;
-	*retries = c->retries;
+	if (requests != NULL)
+		*requests = c->counts.requests;
+	if (retries != NULL)
+		*retries = c->counts.retries;
+}
+
+void ih_http_counts_get(const ih_http_client *c, ih_http_counts *out)
+{
+	*out = c->counts;
 }
 
 void ih_http_response_free(ih_http_response *resp)
 {
+	if (resp == NULL)
+		return;
 	free(resp->body);
 	resp->body = NULL;
 	resp->body_len = 0;
 }
 
-int ih_http_classify_status(long status)
+/* "name: " when the thread's log context does not already say who we are. */
+static const char *who(const ih_http_client *c)
+{
+	const char *ctx = ih_log_get_context();
+
+	if (c->name == NULL || (ctx != NULL && strcmp(ctx, c->name) == 0))
+		return "";
+	return c->name;
+}
+#define WHO_FMT "%s%s"
+#define WHO(c) who(c), *who(c) ? ": " : ""
+
+static void count_class(ih_http_client *c, int cls)
+{
+	switch (cls) {
+	case IH_OK: c->counts.ok++; break;
+	case IH_ERR_AUTH: c->counts.auth++; break;
+	case IH_ERR_RATE_LIMITED: c->counts.rate_limited++; break;
+	case IH_ERR_TRANSIENT: c->counts.transient++; break;
+	case IH_ERR_STOPPED: c->counts.stopped++; break;
+	default: c->counts.fatal++; break;
+	}
+}
+
+/* Build the header list; a line with CR or LF, or without a colon, is refused. */
+static int build_headers(const ih_http_client *c, const ih_http_request *req,
+			 struct curl_slist **out, char *err, size_t errlen)
+{
+	struct curl_slist *h = NULL, *t;
+	char line[512];
+	int has_accept = 0;
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
+		const char *s = req->headers[i];
+
+		if (strpbrk(s, "\r\n") != NULL || strchr(s, ':') == NULL || *s == ':') {
+			snprintf(err, errlen, "extra header %zu is not one \"Name: value\" line", i + 1);
+			goto fail;
+		}
+		if (strncasecmp(s, "accept:", 7) == 0)
+			has_accept = 1;
+	}
+	if (!has_accept) {
+		snprintf(line, sizeof line, "Accept: %s", c->accept);
+		if ((t = curl_slist_append(h, line)) == NULL)
+			goto oom;
+		h = t;
+	}
+	if (req->method == IH_HTTP_POST) {
+		snprintf(line, sizeof line, "Content-Type: %s",
+			 req->content_type != NULL ? req->content_type : "application/x-www-form-urlencoded");
+		if ((t = curl_slist_append(h, line)) == NULL || (h = t, t = curl_slist_append(h, "Expect:")) == NULL)
+			goto oom;
+		h = t;
+	}
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
+		if ((t = curl_slist_append(h, req->headers[i])) == NULL)
+			goto oom;
+		h = t;
+	}
+	*out = h;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory building request headers");
+fail:
+	curl_slist_free_all(h);
+	return IH_ERR_FATAL;
+}
+
+/* The class of a completed exchange's HTTP status. */
+static int classify_status(long status)
 {
 	if (status >= 200 && status < 300)
 		return IH_OK;
@@ -90,245 +327,236 @@ int ih_http_classify_status(long status)
 		return IH_ERR_AUTH;
 	if (status == 429)
 		return IH_ERR_RATE_LIMITED;
-	if (status >= 500 || status == 408)
+	if (status == 408 || status >= 500)
 		return IH_ERR_TRANSIENT;
 	return IH_ERR_FATAL;
 }
 
-static int loopback(const char *host)
+/* The class of a transfer libcurl could not complete. */
+static int classify_curl(CURLcode rc)
 {
-	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "[::1]") == 0;
-}
-
-int ih_http_url_allowed(const char *url, char *why, size_t len)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	int ok = 0;
-
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		snprintf(why, len, "not a valid URL");
-	} else if (strcasecmp(scheme, "https") == 0) {
-		ok = 1;
-	} else if (strcasecmp(scheme, "http") == 0 && loopback(host)) {
-		ok = 1;
-	} else {
-		snprintf(why, len, "refusing %s:// to %s: only https://, or http:// to a loopback address", scheme,
-			 host);
+	switch (rc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_TOO_MANY_REDIRECTS:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_FILESIZE_EXCEEDED:
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_BAD_FUNCTION_ARGUMENT:
+	case CURLE_NOT_BUILT_IN:
+		return IH_ERR_FATAL;
+	default: /* timeouts, refused/reset connections, DNS, truncated bodies */
+		return IH_ERR_TRANSIENT;
 	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ok;
 }
 
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
+/*
+ * One attempt.  Fills resp (status, body) and, unless OK, resp->error;
+ * copies the Retry-After header into retry_after.  Returns the class.
+ */
+static int perform_once(ih_http_client *c, const ih_http_request *req, const ih_url_info *ui,
+			struct curl_slist *hdrs, ih_http_response *resp,
+			char *retry_after, size_t ralen)
 {
-	body *b = ud;
-	size_t len = size * n;
-
-	if (b->len + len > b->max) {
-		b->too_big = 1;
-		return 0; /* aborts the transfer */
-	}
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		char *p;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL)
-			return 0;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return len;
-}
-
-typedef struct hdrs {
-	char retry_after[128];
-} hdrs;
-
-static size_t on_header(char *data, size_t size, size_t n, void *ud)
-{
-	hdrs *h = ud;
-	size_t len = size * n;
-
-	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
-		size_t v = len - 12;
-
-		if (v >= sizeof h->retry_after)
-			v = sizeof h->retry_after - 1;
-		memcpy(h->retry_after, data + 12, v);
-		h->retry_after[v] = '\0';
-		for (char *e = h->retry_after + strlen(h->retry_after); e > h->retry_after && (e[-1] == '\r' || e[-1] == '\n');)
-			*--e = '\0';
-	}
-	return len;
-}
-
-/* The URL without its query string, for messages (queries may hold keys). */
-static void url_for_log(const char *url, char *out, size_t len)
-{
-	size_t n = strcspn(url, "?");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, url, n);
-	out[n] = '\0';
-}
-
-/* One attempt; returns its class and fills resp, *wait_hint for 429. */
-static int attempt(ih_http_client *c, const ih_http_request *req, ih_http_response *resp, double *retry_after)
-{
-	struct curl_slist *hl = NULL;
-	body b = { NULL, 0, 0, (size_t)c->o.max_response_bytes, 0 };
-	hdrs h = { "" };
-	char line[512], where[160];
-	CURLcode cc;
+	CURL *h = c->curl;
+	xfer x = { 0 };
+	CURLcode rc;
 	long status = 0;
 	int cls;
 
-	url_for_log(req->url, where, sizeof where);
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_URL, req->url);
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->o.timeout_ms > 0 ? c->o.timeout_ms : 30000L);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
-			 c->o.connect_timeout_ms > 0 ? c->o.connect_timeout_ms : 10000L);
-	if (c->o.user_agent != NULL)
-		curl_easy_setopt(c->curl, CURLOPT_USERAGENT, c->o.user_agent);
-	snprintf(line, sizeof line, "Accept: %s", c->o.accept);
-	hl = curl_slist_append(hl, line);
+	x.max = c->o.max_response_bytes;
+	x.stop = c->o.stop;
+	c->errbuf[0] = '\0';
+	curl_easy_reset(h); /* keeps the connection cache */
+	curl_easy_setopt(h, CURLOPT_CURLU, ui->u);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms > 0 ? c->o.timeout_ms : 0L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 c->o.connect_timeout_ms > 0 ? c->o.connect_timeout_ms : 0L);
+	if (x.max > 0)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x.max);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	if (ui->plain) /* loopback: never through a proxy, which could be remote */
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	if (req->method == IH_HTTP_POST) {
-		snprintf(line, sizeof line, "Content-Type: %s",
-			 req->content_type != NULL ? req->content_type : "application/json");
-		hl = curl_slist_append(hl, line);
-		curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
+		const char *body = req->body != NULL ? req->body : "";
+
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
-	for (const char *const *x = req->headers; x != NULL && *x != NULL; x++)
-		hl = curl_slist_append(hl, *x);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &h);
-	c->requests++;
-	cc = curl_easy_perform(c->curl);
-	curl_slist_free_all(hl);
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-	free(resp->body);
-	resp->body = b.p != NULL ? b.p : calloc(1, 1);
-	resp->body_len = b.len;
+
+	c->counts.requests++;
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+
+	ih_http_response_free(resp);
 	resp->status = status;
-	resp->error[0] = '\0';
-	*retry_after = -1;
-	if (b.too_big) {
-		snprintf(resp->error, sizeof resp->error, "%s: response larger than %ld bytes (ingest.max_response_bytes)",
-			 where, c->o.max_response_bytes);
-		return IH_ERR_FATAL;
+	resp->body = x.data != NULL ? x.data : calloc(1, 1);
+	resp->body_len = x.len;
+	snprintf(retry_after, ralen, "%s", x.retry_after);
+
+	if (rc == CURLE_OK) {
+		cls = classify_status(status);
+		if (cls != IH_OK)
+			snprintf(resp->error, sizeof resp->error, "%.200s: HTTP %ld", ui->where, status);
+	} else if (x.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		cls = IH_ERR_FATAL;
+		snprintf(resp->error, sizeof resp->error, "%.160s: response larger than %lld bytes",
+			 ui->where, x.max);
+	} else if (rc == CURLE_ABORTED_BY_CALLBACK && x.stop != NULL && *x.stop) {
+		cls = IH_ERR_STOPPED;
+		snprintf(resp->error, sizeof resp->error, "%.160s: stopped: the host is shutting down",
+			 ui->where);
+	} else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
+		/* the URL itself was checked: only a redirect gets here */
+		cls = IH_ERR_FATAL;
+		snprintf(resp->error, sizeof resp->error,
+			 "%.160s: redirected to a URL that is not https://; refused", ui->where);
+	} else if (rc == CURLE_WRITE_ERROR) {
+		cls = IH_ERR_FATAL;
+		snprintf(resp->error, sizeof resp->error, "%.160s: out of memory reading the response",
+			 ui->where);
+	} else {
+		cls = classify_curl(rc);
+		if (rc == CURLE_OPERATION_TIMEDOUT)
+			snprintf(resp->error, sizeof resp->error, "%.120s: timed out (limit %ld ms, connect %ld ms)",
+				 ui->where, c->o.timeout_ms, c->o.connect_timeout_ms);
+		else
+			snprintf(resp->error, sizeof resp->error, "%.120s: %.120s", ui->where,
+				 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 	}
-	if (cc != CURLE_OK) {
-		resp->status = 0;
-		snprintf(resp->error, sizeof resp->error, "%s: %s", where, curl_easy_strerror(cc));
-		switch (cc) {
-		case CURLE_SSL_CACERT_BADFILE:
-		case CURLE_PEER_FAILED_VERIFICATION:
-		case CURLE_SSL_CERTPROBLEM:
-		case CURLE_UNSUPPORTED_PROTOCOL:
-		case CURLE_URL_MALFORMAT:
-		case CURLE_OUT_OF_MEMORY:
-			return IH_ERR_FATAL;
-		default:
-			return IH_ERR_TRANSIENT; /* timeouts, refused, reset, truncated */
-		}
+	if (resp->body == NULL && cls == IH_OK) {
+		cls = IH_ERR_FATAL;
+		snprintf(resp->error, sizeof resp->error, "%.160s: out of memory", ui->where);
 	}
-	cls = ih_http_classify_status(status);
-	if (cls != IH_OK)
-		snprintf(resp->error, sizeof resp->error, "%s: HTTP %ld", where, status);
-	if (cls == IH_ERR_RATE_LIMITED)
-		*retry_after = ih_retry_after(h.retry_after, ih_clock_wall());
 	return cls;
 }
 
-static const char *class_name(int cls)
+/* The wait before retrying after `cls`; retry is 0 for the first retry. */
+static double retry_wait(ih_http_client *c, int cls, const char *retry_after, int retry)
 {
-	switch (cls) {
-	case IH_ERR_AUTH: return "auth_failed";
-	case IH_ERR_RATE_LIMITED: return "rate_limited";
-	case IH_ERR_TRANSIENT: return "transient";
-	case IH_ERR_FATAL: return "fatal";
-	default: return "ok";
-	}
+	const volatile int *stop = c->o.stop;
+	double wall = ih_clock_wall(c->o.clock), w;
+
+	if (stop != NULL && *stop)
+		return 0;
+	if (cls == IH_ERR_RATE_LIMITED)
+		return ih_retry_after_wait(retry_after, wall, DEFAULT_429_WAIT, c->o.max_wait_s);
+	/* a 503 may say when to come back; otherwise full jitter */
+	if (retry_after[0] != '\0' && ih_retry_after_parse(retry_after, wall, &w) == 0)
+		return ih_retry_after_wait(retry_after, wall, 0, c->o.max_wait_s);
+	return ih_backoff_delay(&c->rng, c->o.backoff_base_s, c->o.max_wait_s, retry, 0);
 }
 
-/* Take a token: wait until the next send slot. */
-static int take_token(ih_http_client *c)
+static int stopped(ih_http_client *c, ih_http_response *resp, const char *where)
 {
-	const ih_clock *ck = c->o.clock;
-	double now = ck->now(ck->ud);
-
-	if (c->o.requests_per_second <= 0)
-		return 0;
-	if (c->next_slot > now && ck->sleep(ck->ud, c->next_slot - now, c->o.stop) != 0)
-		return -1;
-	now = ck->now(ck->ud);
-	c->next_slot = (c->next_slot > now ? c->next_slot : now) + 1.0 / c->o.requests_per_second;
-	return 0;
+	snprintf(resp->error, sizeof resp->error, "%.160s: stopped: the host is shutting down", where);
+	count_class(c, IH_ERR_STOPPED);
+	if (resp->body == NULL)
+		resp->body = calloc(1, 1);
+	return IH_ERR_STOPPED;
 }
 
 int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *resp)
 {
-	char why[256];
-	int cls;
+	const volatile int *stop = c->o.stop;
+	struct curl_slist *hdrs = NULL;
+	char retry_after[128];
+	ih_url_info ui;
+	int attempt, cls;
 
 	memset(resp, 0, sizeof *resp);
-	if (req == NULL || req->url == NULL || !ih_http_url_allowed(req->url, why, sizeof why)) {
-		snprintf(resp->error, sizeof resp->error, "%s", req != NULL && req->url != NULL ? why : "no URL");
-		resp->body = calloc(1, 1);
-		return IH_ERR_FATAL;
+	memset(&ui, 0, sizeof ui);
+	if (req == NULL || (req->method != IH_HTTP_GET && req->method != IH_HTTP_POST)) {
+		snprintf(resp->error, sizeof resp->error, "bad request: %s",
+			 req == NULL ? "none given" : "method must be GET or POST");
+		cls = IH_ERR_FATAL;
+		goto refused;
 	}
-	for (int n = 0;; n++) {
-		double retry_after, wait;
+	cls = ih_http_url_check(req->url, &ui, req->method == IH_HTTP_POST ? "POST" : "GET",
+			resp->error, sizeof resp->error);
+	if (cls == 0)
+		cls = build_headers(c, req, &hdrs, resp->error, sizeof resp->error);
+	if (cls != 0)
+		goto refused;
 
-		if (take_token(c) != 0 || (c->o.stop != NULL && *c->o.stop)) {
-			snprintf(resp->error, sizeof resp->error, "stopping");
-			if (resp->body == NULL)
-				resp->body = calloc(1, 1);
-			return IH_ERR_STOPPED;
-		}
-		cls = attempt(c, req, resp, &retry_after);
-		if (cls == IH_OK || cls == IH_ERR_AUTH || cls == IH_ERR_FATAL || req->no_retry || n >= c->o.max_retries)
+	for (attempt = 0;; attempt++) {
+		double wait;
+
+		if ((stop != NULL && *stop) || ih_ratelimit_acquire(&c->rl, stop) != 0) {
+			cls = stopped(c, resp, ui.where);
 			break;
-		if (cls == IH_ERR_RATE_LIMITED)
-			wait = retry_after >= 0 ? retry_after : DEFAULT_RETRY_AFTER;
-		else
-			wait = ih_backoff_full_jitter(&c->rng, n + 1, c->o.backoff_base_s, c->o.max_wait_s, 0);
-		if (wait > c->o.max_wait_s)
-			wait = c->o.max_wait_s;
-		c->retries++;
-		ih_info("%s (%s); retry %d of %d in %.1f s", resp->error, class_name(cls), n + 1, c->o.max_retries,
-			wait);
-		if (c->o.clock->sleep(c->o.clock->ud, wait, c->o.stop) != 0) {
-			snprintf(resp->error, sizeof resp->error, "stopping");
-			return IH_ERR_STOPPED;
 		}
+		cls = perform_once(c, req, &ui, hdrs, resp, retry_after, sizeof retry_after);
+		count_class(c, cls);
+		if (cls == IH_OK) {
+			ih_debug(WHO_FMT "%s: HTTP %ld, %zu bytes", WHO(c), ui.where, resp->status,
+				 resp->body_len);
+			break;
+		}
+		if (cls == IH_ERR_FATAL) {
+			ih_info(WHO_FMT "%s (fatal, not retried)", WHO(c), resp->error);
+			break;
+		}
+		if (cls == IH_ERR_STOPPED)
+			break;
+		if (cls == IH_ERR_AUTH) {
+			ih_warn(WHO_FMT "%s: HTTP %ld: credentials rejected; check this plugin's "
+				"credentials (token, keys) in the config", WHO(c), ui.where, resp->status);
+			break;
+		}
+		if (req->no_retry) {
+			ih_info(WHO_FMT "%s (%s, not retried: the caller asked so)", WHO(c), resp->error,
+				ih_http_class_name(cls));
+			break;
+		}
+		if (attempt >= c->o.max_retries) {
+			ih_warn(WHO_FMT "%s (%s) after %d attempt%s, giving up", WHO(c), resp->error,
+				ih_http_class_name(cls), attempt + 1, attempt ? "s" : "");
+			break;
+		}
+		wait = retry_wait(c, cls, retry_after, attempt);
+		ih_info(WHO_FMT "%s (%s), retry %d of %d in %.1f s", WHO(c), resp->error,
+			ih_http_class_name(cls), attempt + 1, c->o.max_retries, wait);
+		if (ih_clock_sleep(c->o.clock, wait, stop) != 0) {
+			cls = stopped(c, resp, ui.where);
+			break;
+		}
+		c->counts.retries++;
 	}
-	/* an auth failure is logged once per run by the dispatcher */
-	if (cls != IH_OK && cls != IH_ERR_AUTH)
-		ih_warn("%s: giving up (%s)", resp->error, class_name(cls));
+	if (cls == IH_OK)
+		resp->error[0] = '\0';
+	curl_easy_reset(c->curl); /* drop its pointers to hdrs, ui.u and this frame */
+	curl_slist_free_all(hdrs);
+	curl_url_cleanup(ui.u);
 	return cls;
+
+refused:
+	count_class(c, IH_ERR_FATAL);
+	ih_info(WHO_FMT "request refused: %s", WHO(c), resp->error);
+	resp->body = calloc(1, 1);
+	curl_url_cleanup(ui.u);
+	return IH_ERR_FATAL;
 }

@@ -5,9 +5,6 @@ core_libihcore_la_SOURCES = \
 	core/conf.c core/conf.h \
 	core/cli.c core/cli.h \
 	core/plugin_loader.c core/plugin_loader.h \
-	core/clock.c core/clock.h \
-	core/backoff.c core/backoff.h \
-	core/http.c core/http.h \
 	core/identity.c core/identity.h \
 	core/emit.c core/emit.h \
 	core/host.c core/host.h \

@@ -27,6 +27,6 @@ static int fake_sleep(void *ud, double s, const volatile int *stop)
 	return 0;
 }
 
-static const ih_clock fake_clock = { fake_now, fake_sleep, NULL };
+static const ih_clock fake_clock = { fake_now, fake_sleep, NULL, NULL };
 
 #endif

@@ -1,7 +1,7 @@
 # Tests: one CUnit binary per module, fixture plugins, the marketplace
 # simulator.  Test binaries link the core library directly.
 if ENABLE_TESTS
-IH_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(MHD_CFLAGS) $(core_libihcore_la_CFLAGS) \
+IH_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(CUNIT_CFLAGS) $(MHD_CFLAGS) $(core_libihcore_la_CFLAGS) \
 	-DIH_TOP_SRCDIR='"$(abs_top_srcdir)"' -DIH_TOP_BUILDDIR='"$(abs_top_builddir)"'
 IH_TEST_LIBS = core/libihcore.la $(CUNIT_LIBS) $(MHD_LIBS)
 endif
@@ -75,10 +75,16 @@ tests_dispatch_test_SOURCES = tests/dispatch_test.c tests/fakeclock.h tests/resp
 tests_dispatch_test_CFLAGS = $(IH_TEST_CFLAGS)
 tests_dispatch_test_LDADD = $(IH_TEST_LIBS)
 endif
+
+# The shipped plugins against the simulator, through the real host.
 if ENABLE_TESTS
-check_PROGRAMS += tests/http_test
-TESTS += tests/http_test
-tests_http_test_SOURCES = tests/http_test.c tests/fakeclock.h tests/responder.c tests/responder.h tests/testutil.h
-tests_http_test_CFLAGS = $(IH_TEST_CFLAGS)
-tests_http_test_LDADD = $(IH_TEST_LIBS)
+check_PROGRAMS += tests/market_test
+TESTS += tests/market_test
+tests_market_test_SOURCES = tests/market_test.c tests/testutil.h
+tests_market_test_CFLAGS = $(IH_TEST_CFLAGS)
+tests_market_test_LDADD = $(IH_TEST_LIBS) tests/mockmarket/libmockuniverse.la $(LIBCURL_LIBS) $(HIREDIS_LIBS) $(LIBPQ_LIBS)
+# it runs the simulator and the plugins built by `make` (through a variable:
+# naming a .log target directly would replace automake's own rule)
+IH_MARKET_TEST_LOG = tests/market_test.log
+$(IH_MARKET_TEST_LOG): tests/mockmarket/ingest-mockmarket$(EXEEXT) $(plugin_LTLIBRARIES)
 endif

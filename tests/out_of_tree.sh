@@ -24,4 +24,13 @@ printf 'plugins: { dir = "%s"; };\n' "$plugindir" > "$tmp/ih.conf"
 bin=$(find "$tmp/root" -type f -name ingesthost -perm -u+x | head -n 1)
 "$bin" -c "$tmp/ih.conf" --list-plugins | tee "$tmp/list.txt"
 grep -E '^hello +1\.0\.0 +1\.1 +hello +.*/hello\.so +ok$' "$tmp/list.txt" >/dev/null || { echo "FAIL: hello not listed ok"; exit 1; }
-echo "PASS: out-of-tree example built against the installed header and listed ok"
+# The installed example config, pointed at the staged plugin dir, is valid
+# and the four shipped plugins are listed ok next to the example.
+example=$(find "$tmp/root" -name ingesthost.conf.example | head -n 1)
+sed "s|dir = \"[^\"]*\";|dir = \"$plugindir\";|" "$example" > "$tmp/example.conf"
+"$bin" -c "$tmp/example.conf" --check-config >/dev/null || { echo "FAIL: the installed example does not pass --check-config"; exit 1; }
+"$bin" -c "$tmp/example.conf" --list-plugins | tee "$tmp/list4.txt"
+for p in scryfall cardtrader tcgplayer manapool; do
+	grep -E "^$p +[^ ]+ +1\.1 +$p +.* ok\$" "$tmp/list4.txt" >/dev/null || { echo "FAIL: $p not listed ok"; exit 1; }
+done
+echo "PASS: out-of-tree example built against the installed header and listed ok; the example config checks out"

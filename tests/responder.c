@@ -118,15 +118,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		if (n <= r->fail_first)
 			return reply(conn, 503, strdup("unavailable\n"), -1);
 		break;
-	case RSP_404:
-		return reply(conn, 404, strdup("{\"error\":\"not found\"}"), -1);
-	case RSP_SLOW: {
-		/* a server that is slower than the client's timeout */
-		struct timespec ts = { r->fail_first / 1000, (long)(r->fail_first % 1000) * 1000000L };
-
-		nanosleep(&ts, NULL);
-		break;
-	}
 	default:
 		break;
 	}

@@ -14,9 +14,7 @@ enum rsp_mode {
 	RSP_PRICES = 0,    /* 200 with prices */
 	RSP_401,           /* always 401 */
 	RSP_429_FIRST,     /* 429 + Retry-After for the first `fail_first`, then prices */
-	RSP_503_FIRST,     /* 503 for the first `fail_first`, then prices */
-	RSP_404,           /* always 404 with a JSON error body */
-	RSP_SLOW           /* answer after `fail_first` milliseconds */
+	RSP_503_FIRST      /* 503 for the first `fail_first`, then prices */
 };
 
 typedef struct rsp_route {

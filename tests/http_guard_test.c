@@ -1,0 +1,277 @@
+/*
+ * http_guard_test -- the HTTP client's guards: refused URLs and headers,
+ * shutdown during waits and transfers, rate-limit spacing, secrets kept out
+ * of errors and logs, options from the config.  Part of tests/http_test.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "http.h"
+#include "http_fixture.h"
+#include "log.h"
+
+static void test_refused_urls(void)
+{
+	const char *ok[] = { "https://api.scryfall.com/cards", "http://127.0.0.1:8080/x",
+			     "http://127.9.8.7/", "http://localhost:1/", "http://LOCALHOST/",
+			     "http://[::1]:80/p", NULL };
+	const char *bad[] = { "http://example.com/x?key=SEKRIT", "http://128.0.0.1/", "http://[::2]/",
+			      "http://127.0.0.1.nip.io/", "http://10.0.0.1/", "ftp://127.0.0.1/",
+			      "file:///etc/passwd", "api.scryfall.com/cards", "", NULL };
+	char err[256];
+	ih_http_client *c = t_client(NULL, 3, 60, 0, NULL);
+	ih_http_response r;
+	ih_http_request req = { .method = IH_HTTP_GET, .url = "http://192.0.2.1/prices?token=SEKRIT" };
+	const char *badh[] = { "X-Evil: a\r\nHost: b", NULL };
+	ih_http_counts n;
+	size_t i;
+
+	for (i = 0; ok[i] != NULL; i++)
+		CU_ASSERT_EQUAL(ih_http_url_allowed(ok[i], err, sizeof err), 0);
+	for (i = 0; bad[i] != NULL; i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(ih_http_url_allowed(bad[i], err, sizeof err), IH_ERR_FATAL);
+		CU_ASSERT_NOT_EQUAL(err[0], '\0');
+		CU_ASSERT_PTR_NULL(strstr(err, "SEKRIT"));
+	}
+	CU_ASSERT_EQUAL(ih_http_do(c, &req, &r), IH_ERR_FATAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.error, "loopback"));
+	CU_ASSERT_PTR_NULL(strstr(r.error, "SEKRIT"));
+	CU_ASSERT_EQUAL(r.status, 0);
+	ih_http_response_free(&r);
+	/* a header that would smuggle another line */
+	req.url = t_url("/ok");
+	req.headers = badh;
+	CU_ASSERT_EQUAL(ih_http_do(c, &req, &r), IH_ERR_FATAL);
+	ih_http_response_free(&r);
+	CU_ASSERT_EQUAL(ih_http_do(c, NULL, &r), IH_ERR_FATAL);
+	ih_http_response_free(&r);
+	ih_http_counts_get(c, &n);
+	CU_ASSERT_EQUAL(n.requests, 0); /* no connection was attempted */
+	CU_ASSERT_EQUAL(n.fatal, 3);
+	ih_http_client_free(c);
+
+	/* https:// really means TLS: the plain responder cannot answer it */
+	{
+		char u[128];
+		ih_http_request tls = { .method = IH_HTTP_GET, .url = u, .no_retry = 1 };
+
+		snprintf(u, sizeof u, "https://127.0.0.1:%d/ok", ih_responder_port(t_srv));
+		c = t_client(NULL, 0, 60, 0, NULL);
+		CU_ASSERT_NOT_EQUAL(ih_http_do(c, &tls, &r), IH_OK);
+		CU_ASSERT_EQUAL(r.status, 0);
+		ih_http_response_free(&r);
+		ih_http_client_free(c);
+	}
+}
+
+/* A real sleep that first tells a waiting thread it has begun. */
+typedef struct sleep_signal {
+	pthread_mutex_t m;
+	pthread_cond_t cv;
+	int started;
+	volatile int *stop;
+} sleep_signal;
+
+static int signalling_sleep(void *ud, double seconds, const volatile int *stop)
+{
+	sleep_signal *ss = ud;
+
+	pthread_mutex_lock(&ss->m);
+	ss->started = 1;
+	pthread_cond_broadcast(&ss->cv);
+	pthread_mutex_unlock(&ss->m);
+	return ih_clock_real()->sleep(NULL, seconds, stop);
+}
+
+static void *stopper(void *arg)
+{
+	sleep_signal *ss = arg;
+
+	pthread_mutex_lock(&ss->m);
+	while (!ss->started)
+		pthread_cond_wait(&ss->cv, &ss->m);
+	pthread_mutex_unlock(&ss->m);
+	*ss->stop = 1;
+	return NULL;
+}
+
+static void test_stop_cuts_wait(void)
+{
+	ih_fake_clock fc;
+	ih_http_client *c;
+	ih_http_response r;
+	volatile int stop = 0;
+	long n;
+
+	/* the fake clock reports a shutdown arriving during the Retry-After wait */
+	ih_fake_clock_init(&fc, WALL0);
+	fc.trip = &stop;
+	fc.trip_at = 1;
+	c = t_client(&fc, 3, 60, 0, &stop);
+	CU_ASSERT_EQUAL(t_get(c, "/stop_rl", &r), IH_ERR_STOPPED);
+	CU_ASSERT_EQUAL(r.status, 429);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.error, "stopped"));
+	CU_ASSERT_EQUAL(ih_responder_hits(t_srv, "/stop_rl"), 1);
+	CU_ASSERT_EQUAL_FATAL(ih_fake_clock_slept(&fc, NULL), 1);
+	CU_ASSERT_DOUBLE_EQUAL(fc.sleeps[0], 30, 1e-9);
+	ih_http_response_free(&r);
+	/* stopped already: no request at all */
+	CU_ASSERT_EQUAL(t_get(c, "/ok", &r), IH_ERR_STOPPED);
+	ih_http_stats(c, &n, NULL);
+	CU_ASSERT_EQUAL(n, 1);
+	ih_http_response_free(&r);
+	ih_http_client_free(c);
+	ih_fake_clock_destroy(&fc);
+
+	/* the real clock, Retry-After: 3600: a second thread raises the flag
+	 * once the wait has begun, and the wait must end (else this hangs) */
+	{
+		sleep_signal ss = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, &stop };
+		ih_clock sc = { ih_clock_real()->now, signalling_sleep, &ss, ih_clock_real()->wall };
+		ih_http_options o;
+		pthread_t t;
+
+		stop = 0;
+		ih_http_options_init(&o);
+		o.clock = &sc;
+		o.stop = &stop;
+		o.max_wait_s = 3600;
+		CU_ASSERT_EQUAL_FATAL(ih_http_client_new(&o, &c), 0);
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, stopper, &ss), 0);
+		CU_ASSERT_EQUAL(t_get(c, "/stop_real", &r), IH_ERR_STOPPED);
+		pthread_join(t, NULL);
+		CU_ASSERT_EQUAL(ss.started, 1);
+		CU_ASSERT_EQUAL(ih_responder_hits(t_srv, "/stop_real"), 1);
+		ih_http_stats(c, &n, NULL);
+		CU_ASSERT_EQUAL(n, 1);
+		ih_http_response_free(&r);
+		ih_http_client_free(c);
+	}
+
+	/* a transfer in flight is abandoned too: the server raises the flag on
+	 * arrival and never answers */
+	c = t_client(NULL, 3, 60, 0, &stop_xfer);
+	CU_ASSERT_EQUAL(t_get(c, "/stop_xfer", &r), IH_ERR_STOPPED);
+	CU_ASSERT_EQUAL(r.status, 0);
+	ih_http_response_free(&r);
+	ih_http_client_free(c);
+}
+
+static void test_rate_spacing(void)
+{
+	ih_fake_clock fc;
+	ih_http_client *c;
+	ih_http_response r;
+	double total;
+	int i;
+
+	ih_fake_clock_init(&fc, WALL0);
+	c = t_client(&fc, 3, 60, 2, NULL);
+	for (i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(t_get(c, "/rate", &r), IH_OK);
+		ih_http_response_free(&r);
+	}
+	CU_ASSERT_EQUAL(ih_responder_hits(t_srv, "/rate"), 5);
+	CU_ASSERT_EQUAL(ih_fake_clock_slept(&fc, &total), 4);
+	CU_ASSERT_DOUBLE_EQUAL(total, 2.0, 1e-6);
+	ih_http_client_free(c);
+	ih_fake_clock_destroy(&fc);
+}
+
+/* Run requests carrying secrets with stderr captured: no line shows them. */
+static void test_no_secrets_logged(void)
+{
+	ih_fake_clock fc;
+	ih_http_client *c;
+	ih_http_response r;
+	const char *hdrs[] = { "Authorization: Bearer SEKRIT-TOKEN", NULL };
+	ih_http_request req = { .method = IH_HTTP_GET, .headers = hdrs };
+	char path[] = "/tmp/ih-http-test-XXXXXX", buf[8192], u[320];
+	const char *p[] = { "/secret", "/secret500", "/secret401" };
+	int fd, saved, level = ih_log_get_level();
+	size_t i, n;
+	FILE *f;
+
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	ih_log_set_level(IH_LOG_DEBUG);
+	ih_fake_clock_init(&fc, WALL0);
+	c = t_client(&fc, 1, 60, 0, NULL);
+	for (i = 0; i < 3; i++) {
+		snprintf(u, sizeof u, "%s?api_key=SEKRIT-KEY&x=1", t_url(p[i]));
+		req.url = u;
+		CU_ASSERT_NOT_EQUAL(ih_http_do(c, &req, &r), IH_OK);
+		CU_ASSERT_PTR_NULL(strstr(r.error, "SEKRIT"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(r.error, p[i]));
+		ih_http_response_free(&r);
+	}
+	ih_http_client_free(c);
+	ih_fake_clock_destroy(&fc);
+	ih_log_set_level(level);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fdopen(fd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	rewind(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	fputs(buf, stderr); /* show what was logged */
+	CU_ASSERT(n > 0);
+	CU_ASSERT_PTR_NULL(strstr(buf, "SEKRIT"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "retry 1 of 1"));        /* the 500's retry, INFO */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "credentials"));         /* the 401, WARNING */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "WARNING"));
+}
+
+/* The plugin's config view and [ingest] reach the options. */
+static void test_options_from_config(void)
+{
+	ih_config *cfg = ih_config_defaults();
+	ih_errors errs = { 0 };
+	ih_plugin_config *pc;
+	ih_http_options o;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	cfg->ingest.max_wait = 45;
+	cfg->ingest.max_response_bytes = 12345;
+	pc = ih_config_bind(cfg, "scryfall", NULL, &errs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pc);
+	ih_http_options_from_config(&o, cfg, pc);
+	CU_ASSERT_EQUAL(o.timeout_ms, 30000);
+	CU_ASSERT_EQUAL(o.connect_timeout_ms, 10000);
+	CU_ASSERT_EQUAL(o.max_retries, cfg->ingest.max_retries);
+	CU_ASSERT(o.requests_per_second > 0);
+	CU_ASSERT_PTR_NOT_NULL(o.user_agent);
+	if (o.user_agent != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(o.user_agent, "scryfall"));
+	CU_ASSERT_EQUAL(o.max_wait_s, 45);
+	CU_ASSERT_EQUAL(o.max_response_bytes, 12345);
+	CU_ASSERT_STRING_EQUAL(ih_http_class_name(IH_ERR_AUTH), "auth_failed");
+	CU_ASSERT_STRING_EQUAL(ih_http_class_name(IH_ERR_RATE_LIMITED), "rate_limited");
+	ih_plugin_config_free(pc);
+	ih_config_free(cfg);
+	ih_errors_clear(&errs);
+}
+
+CU_TestInfo ih_http_guard_tests[] = {
+	{ "options from the plugin's config", test_options_from_config },
+	{ "plain http to non-loopback refused, no connection", test_refused_urls },
+	{ "stop cuts a Retry-After wait short", test_stop_cuts_wait },
+	{ "rate limiter spacing on the fake clock", test_rate_spacing },
+	{ "no secrets in errors or logs", test_no_secrets_logged },
+	CU_TEST_INFO_NULL,
+};

@@ -1,0 +1,428 @@
+/*
+ * The four shipped plugins through the real host against the bundled
+ * simulator, PostgreSQL and Redis: request counts for a 5,000-card cycle,
+ * every stored price against what the simulator served, and each fault.
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "dispatch.h"
+#include "host.h"
+#include "http.h"
+#include "mockmarket/universe.h"
+#include "testutil.h"
+
+#define NCARDS 5000
+#define SEED 42
+
+static const char *conninfo;
+static char own_conninfo[1024];
+static int redis_port, port;
+static pid_t sim;
+static char conf[64], dir[64];
+
+static void exec_sql(const char *sql)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		printf("\n  %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
+static void redis_flush(void)
+{
+	redisContext *r = redisConnect("127.0.0.1", redis_port);
+
+	if (r != NULL && r->err == 0) {
+		freeReplyObject(redisCommand(r, "SELECT 3"));
+		freeReplyObject(redisCommand(r, "FLUSHDB"));
+	}
+	if (r != NULL)
+		redisFree(r);
+}
+
+/* POST a control request to the simulator. */
+static void control(const char *path, const char *body)
+{
+	CURL *c = curl_easy_init();
+	char url[128];
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	CU_ASSERT(curl_easy_perform(c) == CURLE_OK);
+	curl_easy_cleanup(c);
+}
+
+static int start_sim(void)
+{
+	int fds[2];
+	char cards[16], line[64] = "";
+	FILE *f;
+
+	snprintf(cards, sizeof cards, "%d", NCARDS);
+	if (pipe(fds) != 0)
+		return -1;
+	fflush(stdout);
+	sim = fork();
+	if (sim == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		execl(IH_TOP_BUILDDIR "/tests/mockmarket/ingest-mockmarket", "ingest-mockmarket", "--cards", cards,
+		      "--seed", "42", "--port", "0", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	if (f == NULL || fgets(line, sizeof line, f) == NULL || sscanf(line, "port %d", &port) != 1)
+		return -1;
+	fclose(f);
+	return 0;
+}
+
+static int setup(void)
+{
+	static const char *const names[] = { "scryfall", "cardtrader", "tcgplayer", "manapool" };
+	char cmd[4096];
+	FILE *f;
+	int fd;
+
+	conninfo = getenv("IH_TEST_CONNINFO");
+	redis_port = getenv("IH_TEST_REDIS_PORT") ? atoi(getenv("IH_TEST_REDIS_PORT")) : 0;
+	if (conninfo == NULL || redis_port == 0)
+		return 0;
+	/* a database of our own: other test binaries run beside this one */
+	exec_sql("DROP DATABASE IF EXISTS ih_market_test");
+	exec_sql("CREATE DATABASE ih_market_test");
+	snprintf(own_conninfo, sizeof own_conninfo, "%s dbname=ih_market_test", conninfo);
+	conninfo = own_conninfo;
+	if (start_sim() != 0)
+		return -1;
+	ih_http_global_init();
+	snprintf(dir, sizeof dir, "/tmp/ih-market.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	for (size_t i = 0; i < 4; i++) {
+		char src[4096], dst[256];
+
+		snprintf(src, sizeof src, "%s/plugins/%s/.libs/%s.so", IH_TOP_BUILDDIR, names[i], names[i]);
+		snprintf(dst, sizeof dst, "%s/%s.so", dir, names[i]);
+		if (symlink(src, dst) != 0)
+			return -1;
+	}
+	snprintf(conf, sizeof conf, "/tmp/ih-market-conf.XXXXXX");
+	fd = mkstemp(conf);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
+		return -1;
+	fprintf(f,
+		"database: { conninfo = \"%s\"; };\n"
+		"redis: { port = %d; db = 3; };\n"
+		"ingest: { cards_per_cycle = %d; max_wait = 0; };\n"
+		"plugins: {\n  dir = \"%s\";\n"
+		"  scryfall: { base_url = \"http://127.0.0.1:%d/scryfall\"; requests_per_second = 1000.0; };\n"
+		"  cardtrader: { base_url = \"http://127.0.0.1:%d/cardtrader/api/v2\"; token = \"sim-token\";\n"
+		"                requests_per_second = 1000.0; };\n"
+		"  tcgplayer: { base_url = \"http://127.0.0.1:%d/tcgplayer\"; public_key = \"sim-public\";\n"
+		"               private_key = \"sim-private\"; requests_per_second = 1000.0; };\n"
+		"  manapool: { base_url = \"http://127.0.0.1:%d/manapool/api/v1\"; timeout_ms = 1000; max_retries = 1; };\n"
+		"};\n",
+		conninfo, redis_port, NCARDS, dir, port, port, port, port);
+	fclose(f);
+	snprintf(cmd, sizeof cmd,
+		 "'%s/ingesthost' -c %s --migrate -q >/dev/null && "
+		 "'%s/tests/mockmarket/ingest-mockmarket' --cards %d --seed %d --seed-db '%s' 2>/dev/null",
+		 IH_TOP_BUILDDIR, conf, IH_TOP_BUILDDIR, NCARDS, SEED, conninfo);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int teardown(void)
+{
+	char cmd[128];
+
+	if (sim > 0) {
+		kill(sim, SIGTERM);
+		waitpid(sim, NULL, 0);
+	}
+	if (conf[0])
+		unlink(conf);
+	if (dir[0]) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Run one cycle of the named plugins (NULL: all) on an empty history. */
+static int cycle(const char *const *only, size_t nonly, ih_cycle *cyc)
+{
+	ih_config *cfg = NULL;
+	ih_errors errs = { 0 };
+	ih_host h;
+	char err[512];
+	int rc;
+
+	exec_sql("TRUNCATE price_snapshots");
+	exec_sql("UPDATE cards SET cardtrader_blueprint_id = NULL");
+	redis_flush();
+	if (ih_config_load(conf, &cfg, &errs) != 0 || ih_host_start(&h, cfg, NULL, err, sizeof err) != 0 ||
+	    ih_host_load_plugins(&h, only, nonly, &errs) != 0) {
+		ih_errors_print(&errs, stdout);
+		ih_errors_clear(&errs);
+		return -1;
+	}
+	rc = ih_dispatch_cycle(&h, cyc);
+	ih_cycle_print_table(cyc, stdout);
+	ih_host_stop(&h);
+	return rc;
+}
+
+static const ih_run_stats *run_of(const ih_cycle *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->runs[i].name, name) == 0)
+			return &c->runs[i];
+	CU_FAIL_FATAL("no such run");
+	return NULL;
+}
+
+#define NEED_SERVERS()                                                                                     \
+	do {                                                                                               \
+		if (ih_test_conninfo_or_skip(__func__) == NULL || ih_test_redis_port_or_skip(__func__) == 0) \
+			return;                                                                            \
+	} while (0)
+
+/* ---- what the simulator served, as "sid|mkt|cond|finish|lang|cur|price|listings" ---- */
+
+typedef struct lines {
+	char **v;
+	size_t n, cap;
+} lines;
+
+static void add(lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(lines *l, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		l->v = realloc(l->v, l->cap * sizeof *l->v);
+	}
+	l->v[l->n++] = strdup(buf);
+}
+
+static const char *ct_grade(const char *g)
+{
+	if (strcmp(g, "Mint") == 0 || strcmp(g, "Near Mint") == 0)
+		return "NM";
+	if (strcmp(g, "Slightly Played") == 0)
+		return "LP";
+	if (strcmp(g, "Moderately Played") == 0)
+		return "MP";
+	if (strcmp(g, "Played") == 0 || strcmp(g, "Heavily Played") == 0)
+		return "HP";
+	return "DMG";
+}
+
+static void expected(lines *l)
+{
+	static const char *const sf_finish[MU_NPRICES] = { "nonfoil", "foil", "etched", "nonfoil", "foil", "etched",
+							   "nonfoil" };
+	static const char *const sf_cur[MU_NPRICES] = { "USD", "USD", "USD", "EUR", "EUR", "EUR", "TIX" };
+	static const char *const fin[3] = { "nonfoil", "foil", "etched" };
+	char m[32];
+
+	for (int i = 0; i < NCARDS; i++) {
+		mu_card c;
+		mu_tcg_row t[3];
+		mu_mp_row mp;
+		mu_listing ls[MU_MAX_LISTINGS];
+		int nt, nl;
+
+		mu_card_get(SEED, i, &c);
+		for (int k = 0; k < MU_NPRICES; k++)
+			if (c.sf[k] >= 0 && k != MU_EUR_ETCHED)
+				add(l, "%s|scryfall|NM|%s|%s|%s|%s|-1", c.scryfall_id, sf_finish[k], c.lang, sf_cur[k],
+				    mu_money(c.sf[k], m));
+		nt = mu_tcg_rows(SEED, &c, t);
+		for (int j = 0; j < nt; j++) {
+			int64_t p = t[j].market >= 0 ? t[j].market : t[j].mid >= 0 ? t[j].mid : t[j].low;
+			const char *f = t[j].product_id == c.tcgplayer_etched_id ? "etched"
+					: strcmp(t[j].sub_type, "Foil") == 0   ? "foil"
+									       : "nonfoil";
+
+			if (p >= 0)
+				add(l, "%s|tcgplayer|NM|%s|%s|USD|%s|-1", c.scryfall_id, f, c.lang, mu_money(p, m));
+		}
+		mu_mp_row_get(SEED, &c, &mp);
+		for (int f = 0; f < 3; f++) {
+			if (mp.nm[f] > 0)
+				add(l, "%s|manapool|NM|%s|%s|USD|%s|%d", c.scryfall_id, fin[f], c.lang,
+				    mu_money(mp.nm[f], m), (int)mp.quantity);
+			if (mp.lp[f] > 0)
+				add(l, "%s|manapool|LP|%s|%s|USD|%s|%d", c.scryfall_id, fin[f], c.lang,
+				    mu_money(mp.lp[f], m), (int)mp.quantity);
+		}
+		/* CardTrader: cheapest listing and count per condition, finish, language */
+		nl = mu_listings(SEED, &c, ls);
+		for (int a = 0; a < nl; a++) {
+			const char *lang = strcmp(ls[a].lang, "jp") == 0 ? "ja" : ls[a].lang;
+			int dup = 0, count = 0;
+			int64_t min = ls[a].cents;
+
+			for (int b = 0; b < a; b++)
+				dup |= strcmp(ct_grade(ls[b].grade), ct_grade(ls[a].grade)) == 0 &&
+				       ls[b].foil == ls[a].foil && strcmp(ls[b].lang, ls[a].lang) == 0;
+			if (dup)
+				continue;
+			for (int b = 0; b < nl; b++)
+				if (strcmp(ct_grade(ls[b].grade), ct_grade(ls[a].grade)) == 0 && ls[b].foil == ls[a].foil &&
+				    strcmp(ls[b].lang, ls[a].lang) == 0) {
+					count++;
+					if (ls[b].cents < min)
+						min = ls[b].cents;
+				}
+			add(l, "%s|cardtrader|%s|%s|%s|EUR|%s|%d", c.scryfall_id, ct_grade(ls[a].grade),
+			    ls[a].foil ? "foil" : "nonfoil", lang, mu_money(min, m), count);
+		}
+	}
+}
+
+static void stored(lines *l)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *r = PQexec(c, "SELECT c.scryfall_id, m.slug, s.condition, s.finish, s.language, s.currency, "
+				"s.price::text, coalesce(s.num_listings, -1) FROM price_snapshots s "
+				"JOIN cards c ON c.id = s.card_id JOIN marketplaces m ON m.id = s.marketplace_id");
+
+	for (int i = 0; i < PQntuples(r); i++)
+		add(l, "%s|%s|%s|%s|%s|%s|%s|%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
+		    PQgetvalue(r, i, 7));
+	PQclear(r);
+	PQfinish(c);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lines in a but not in b (both sorted); prints the first few. */
+static size_t missing(const lines *a, const lines *b, const char *what)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < a->n) {
+		int c = j < b->n ? strcmp(a->v[i], b->v[j]) : -1;
+
+		if (c == 0) {
+			i++;
+			j++;
+		} else if (c < 0) {
+			if (n++ < 5)
+				printf("\n  %s: %s", what, a->v[i]);
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return n;
+}
+
+/* The cycle: request counts, and every price against the simulator's. */
+static void test_full_cycle(void)
+{
+	ih_cycle cyc;
+	lines want = { 0 }, got = { 0 };
+
+	NEED_SERVERS();
+	control("/_control/reset", "");
+	CU_ASSERT_EQUAL_FATAL(cycle(NULL, 0, &cyc), 0);
+	CU_ASSERT(run_of(&cyc, "scryfall")->requests <= 67);
+	CU_ASSERT(run_of(&cyc, "tcgplayer")->requests <= 20 + 1);
+	/* CardTrader: the expansion list, then one export and one products request per expansion */
+	CU_ASSERT_EQUAL(run_of(&cyc, "cardtrader")->requests, 1 + 2 * (NCARDS / MU_SET_SIZE));
+	CU_ASSERT_EQUAL(run_of(&cyc, "manapool")->requests, 1);
+	CU_ASSERT(run_of(&cyc, "manapool")->unmatched > 0);
+	ih_cycle_free(&cyc);
+	expected(&want);
+	stored(&got);
+	qsort(want.v, want.n, sizeof *want.v, cmp_line);
+	qsort(got.v, got.n, sizeof *got.v, cmp_line);
+	printf("\n  served %zu prices, stored %zu", want.n, got.n);
+	CU_ASSERT_EQUAL(missing(&want, &got, "served but not stored"), 0);
+	CU_ASSERT_EQUAL(missing(&got, &want, "stored but not served"), 0);
+	for (size_t i = 0; i < want.n; i++)
+		free(want.v[i]);
+	for (size_t i = 0; i < got.n; i++)
+		free(got.v[i]);
+	free(want.v);
+	free(got.v);
+}
+
+/* Each fault of the simulator gives its class; the other plugins are not disturbed. */
+static void test_faults(void)
+{
+	static const struct {
+		const char *spec, *plugin, *status;
+		long retries;
+	} cases[] = {
+		{ "tcgplayer:401", "tcgplayer", "auth_failed", 0 },
+		{ "scryfall:429:2", "scryfall", "ok", 2 },
+		{ "cardtrader:500:2", "cardtrader", "ok", 2 },
+		{ "manapool:malformed", "manapool", "fatal", 0 },
+		{ "scryfall:truncated", "scryfall", "fatal", 0 },
+		{ "manapool:hang", "manapool", "transient", 1 },
+	};
+
+	NEED_SERVERS();
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *only[2] = { cases[i].plugin, "scryfall" };
+		ih_cycle cyc;
+
+		control("/_control/reset", "");
+		control("/_control/fault", cases[i].spec);
+		printf("\n  fault %s:", cases[i].spec);
+		cycle(only, strcmp(cases[i].plugin, "scryfall") == 0 ? 1 : 2, &cyc);
+		CU_ASSERT_STRING_EQUAL(run_of(&cyc, cases[i].plugin)->status, cases[i].status);
+		CU_ASSERT_EQUAL(run_of(&cyc, cases[i].plugin)->retries, cases[i].retries);
+		if (strcmp(cases[i].plugin, "scryfall") != 0)
+			CU_ASSERT_STRING_EQUAL(run_of(&cyc, "scryfall")->status, "ok");
+		if (strcmp(cases[i].spec, "tcgplayer:401") == 0)
+			CU_ASSERT_EQUAL(run_of(&cyc, "tcgplayer")->requests, 1);
+		ih_cycle_free(&cyc);
+	}
+	control("/_control/reset", "");
+}
+
+int main(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "5,000 cards: request counts and every stored price", test_full_cycle },
+		{ "simulator faults give their classes", test_faults },
+		CU_TEST_INFO_NULL,
+	};
+	static CU_SuiteInfo suites[] = {
+		{ "market", setup, teardown, NULL, NULL, tests },
+		CU_SUITE_INFO_NULL,
+	};
+
+	return ih_test_main(suites);
+}
