@@ -9,7 +9,8 @@
 #
 # Uses $IH_TEST_CONNINFO when set, else starts throwaway servers with
 # durable settings (tests/servers.sh --bench).  The bulk file comes from
-# the marketplace simulator when it is built, else from bench/import gen.
+# the marketplace simulator when it is built, else (or with IH_BENCH_GEN=own)
+# from bench/import gen, whose cards weigh what real ones do (about 8 KB).
 set -eu
 build=$1; shift
 sizes=${*:-100000 400000}
@@ -50,7 +51,7 @@ echo "## bench/import: $(psql "$base" -qAt -c 'SHOW server_version') fsync=$(psq
 	"synchronous_commit=$(psql "$base" -qAt -c 'SHOW synchronous_commit'), $(nproc) cores"
 for n in $sizes; do
 	file=$work/cards-$n.jsonl.gz
-	if [ -x "$sim" ]; then
+	if [ -x "$sim" ] && [ "${IH_BENCH_GEN:-}" != own ]; then
 		"$sim" --cards "$n" --seed 1 --write-bulk "$file" >/dev/null
 		gen="simulator"
 	else

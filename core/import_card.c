@@ -142,7 +142,7 @@ static int get_str(json_object *obj, const char *key, int required, size_t *len,
 	return 0;
 }
 
-/* An integer id: absent or null -> 0; else a positive int32. */
+/* An integer id: absent, null or 0 -> 0 (no id); else a positive int32. */
 static int get_id(json_object *obj, const char *key, int32_t *out, char *why, size_t whylen)
 {
 	json_object *v;
@@ -156,7 +156,7 @@ static int get_id(json_object *obj, const char *key, int32_t *out, char *why, si
 		return 1;
 	}
 	x = json_object_get_int64(v);
-	if (x <= 0 || x > INT32_MAX) {
+	if (x < 0 || x > INT32_MAX) { /* 0: no id, as some exports write it */
 		snprintf(why, whylen, "'%s' is out of range (%lld)", key, (long long)x);
 		return 1;
 	}

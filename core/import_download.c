@@ -66,7 +66,7 @@ static int get(const char *url, const char *ua, stream_ud *s, char *err, size_t 
 	long status = 0;
 	int rc = 0;
 
-	if (!ih_http_url_allowed(url, why, sizeof why)) {
+	if (ih_http_url_allowed(url, why, sizeof why) != 0) {
 		snprintf(err, errlen, "%s: %s", url, why);
 		return -1;
 	}
@@ -102,7 +102,7 @@ static int get(const char *url, const char *ua, stream_ud *s, char *err, size_t 
 
 		/* a redirect from loopback http may only stay on loopback */
 		if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
-		    !ih_http_url_allowed(eff, why, sizeof why)) {
+		    ih_http_url_allowed(eff, why, sizeof why) != 0) {
 			snprintf(err, errlen, "%s: redirected to %s: %s", url, eff, why);
 			rc = -1;
 		}

@@ -539,7 +539,12 @@ static void test_bad_text(void)
 		"{\"object\":\"card\",\"id\":\"1a2b0033-0000-4000-8000-000000000033\",\"name\":\"Fine \\u00e9\","
 		"\"set\":\"x\",\"collector_number\":\"3\",\"lang\":\"en\",\"prices\":{\"usd\":\"1e3\"}}\n"
 		"{\"object\":\"card\",\"id\":\"1a2b0034-0000-4000-8000-000000000034\",\"name\":\"Fine \\u00e9\","
-		"\"set\":\"x\",\"collector_number\":\"4\",\"lang\":\"en\",\"prices\":{\"usd\":\"0.25\"}}\n";
+		"\"set\":\"x\",\"collector_number\":\"4\",\"lang\":\"en\",\"prices\":{\"usd\":\"0.25\"}}\n"
+		/* an id written as 0 means none; a negative one is wrong */
+		"{\"object\":\"card\",\"id\":\"1a2b0035-0000-4000-8000-000000000035\",\"name\":\"Zero\",\"mtgo_id\":0,"
+		"\"set\":\"x\",\"collector_number\":\"5\",\"lang\":\"en\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0036-0000-4000-8000-000000000036\",\"name\":\"Neg\",\"mtgo_id\":-5,"
+		"\"set\":\"x\",\"collector_number\":\"6\",\"lang\":\"en\"}\n";
 	ih_import_stats st;
 	char err[512], path[256];
 
@@ -549,7 +554,9 @@ static void test_bad_text(void)
 	snprintf(path, sizeof path, "%s/text.jsonl", g_dir);
 	spit(path, text, sizeof text - 1);
 	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
-	CU_ASSERT_EQUAL(st.rejected, 3);
+	CU_ASSERT_EQUAL(st.rejected, 4);
+	CU_ASSERT_STRING_EQUAL(st.reasons[3], "line 6: 'mtgo_id' is out of range (-5)");
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = 'Zero' AND mtgo_id IS NULL"), 1);
 	CU_ASSERT_STRING_EQUAL(st.reasons[0], "line 1: 'name' is not valid UTF-8");
 	CU_ASSERT_STRING_EQUAL(st.reasons[1], "line 2: 'name' holds a NUL character");
 	CU_ASSERT(strncmp(st.reasons[2], "line 3: 'prices.usd' is not a price", 35) == 0);
