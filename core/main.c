@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_import.h"
 #include "cmd_migrate.h"
 #include "conf.h"
 #include "log.h"
@@ -142,12 +143,6 @@ static int cmd_check_config(const ih_cli *cli, ih_config *cfg)
 	return rc;
 }
 
-static int not_yet(const char *what, const char *issue)
-{
-	fprintf(stderr, "ingesthost: %s is not implemented yet (%s)\n", what, issue);
-	return IH_EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
 	ih_cli cli;
@@ -178,7 +173,7 @@ int main(int argc, char **argv)
 	case IH_MODE_CHECK_CONFIG: rc = cmd_check_config(&cli, cfg); break;
 	case IH_MODE_MIGRATE: rc = ih_cmd_migrate(&cli, cfg); break;
 	case IH_MODE_ONCE: rc = ih_cmd_once(&cli, cfg); cfg = NULL; break;
-	case IH_MODE_IMPORT: rc = not_yet("import scryfall", "bulk import, issue #6"); break;
+	case IH_MODE_IMPORT: rc = ih_cmd_import(&cli, cfg); break;
 	default: rc = ih_cmd_daemon(&cli, cfg); cfg = NULL; break;
 	}
 	ih_config_free(cfg);

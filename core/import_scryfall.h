@@ -1,0 +1,83 @@
+/*
+ * import_scryfall -- `ingesthost import scryfall FILE|-|--download`.
+ *
+ * Streams Scryfall bulk data (gzip JSONL, plain JSONL, or the legacy JSON
+ * array, gzipped or not; told apart by content) into `cards` and Scryfall's
+ * price snapshots.  A reader thread decompresses and parses into chunks of
+ * cards, a bounded queue of two chunks hands them to the calling thread,
+ * which writes each chunk (cards through COPY and one upsert, their ids in
+ * one statement, the snapshots through COPY and one upsert) and commits it.
+ * An interrupted import keeps the chunks it committed; a rerun with the
+ * same snapshot time converges to the same rows.  Memory stays flat: a
+ * fixed number of recycled chunks and fixed-size stream buffers.
+ */
+#ifndef IH_IMPORT_SCRYFALL_H
+#define IH_IMPORT_SCRYFALL_H
+
+#include <stdio.h>
+#include <libpq-fe.h>
+
+enum {
+	IH_IMPORT_ERR_OPEN = -1,  /* the file cannot be opened, or a usage error */
+	IH_IMPORT_ERR_DB = -2,    /* a database statement failed */
+	IH_IMPORT_ERR_INPUT = -3, /* truncated or corrupt input, or the download failed */
+	IH_IMPORT_ERR_NOMEM = -4
+};
+
+typedef struct ih_import_opts {
+	const char *path;         /* a file, or "-" for stdin; ignored with url */
+	const char *url;          /* stream this URL instead (see import_download) */
+	const char *time_iso;     /* snapshot time; NULL: the import's start */
+	long long size_hint;      /* total input bytes for the ETA; 0: unknown (a file's own size is used) */
+	size_t chunk_cards;       /* cards per chunk and commit; 0: IH_IMPORT_CHUNK_DEFAULT */
+	int progress;             /* 1: a progress line on stderr (the caller checks isatty) */
+	const char *user_agent;   /* for url; NULL: "ingesthost/VERSION" */
+	int write_mode;           /* IH_IMPORT_WRITE_*: for the benchmark */
+} ih_import_opts;
+
+/* One statement per chunk for cards and snapshots (the default), or the
+ * three bulk calls (upsert cards, resolve ids, write snapshots). */
+enum { IH_IMPORT_WRITE_ONE = 0, IH_IMPORT_WRITE_BULK = 1 };
+
+#define IH_IMPORT_CHUNK_DEFAULT 5000
+#define IH_IMPORT_MAX_REASONS 5
+
+typedef struct ih_import_stats {
+	long cards_read;          /* usable card records parsed */
+	long cards_written;       /* cards committed */
+	long snapshots_written;   /* snapshot rows committed */
+	long rejected;            /* unusable records, skipped */
+	long records;             /* lines (JSONL) or elements (array) seen */
+	long long bytes_in, bytes_out;
+	double seconds;
+	int reached_end;          /* the input was read to its end */
+	const char *format;       /* "gzip JSONL", ... (static) */
+	int nreasons;
+	char reasons[IH_IMPORT_MAX_REASONS][200]; /* "line 5: 'id' is not a uuid (...)" */
+} ih_import_stats;
+
+/*
+ * Import one stream.  c: an open connection the caller owns, used from this
+ * thread only, not inside a transaction; NULL parses only (for the
+ * benchmark: decompress, parse and check, no database).  marketplace_id:
+ * the `scryfall` row (ih_bulk_ensure_marketplace).  Fills *st (always) and
+ * returns 0 when the input was read to its end, rejected records included,
+ * or a negative IH_IMPORT_ERR_* with the message in err; chunks committed
+ * before the error stay.  Runs a reader thread for its duration.
+ */
+int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, ih_import_stats *st, char *err,
+		       size_t errlen);
+
+/* One line: cards, snapshots, rejected (with the first reasons), seconds, rows/s. */
+void ih_import_print_summary(FILE *f, const ih_import_stats *st, int rc, const char *errtext);
+
+/*
+ * --download: GET {base_url}/bulk-data, take the `default_cards` entry, and
+ * write its jsonl_download_uri (else download_uri) into url, its
+ * updated_at into updated_at (may be empty) and its size, when given, into
+ * *size.  https only, or http to loopback.  0 or IH_IMPORT_ERR_INPUT.
+ */
+int ih_import_find_default_cards(const char *base_url, const char *user_agent, char *url, size_t urllen,
+				 char *updated_at, size_t ulen, long long *size, char *err, size_t errlen);
+
+#endif

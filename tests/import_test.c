@@ -1,0 +1,820 @@
+/*
+ * import_test -- `import scryfall`: the stream reader on its own (every
+ * format, fed in pieces as small as one byte), then the importer against a
+ * real PostgreSQL: every format, cards without prices, bad lines, truncated
+ * input, reruns, stdin and exit codes through the binary, and --download
+ * from a small HTTP responder inside the test.
+ */
+#include "config.h"
+
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "bulk.h"
+#include "import_scryfall.h"
+#include "jsonskim.h"
+#include "jsonstream.h"
+#include "pgtest.h"
+#include "testutil.h"
+
+#define DATA IH_TOP_SRCDIR "/tests/data/scryfall/"
+#define T1 "2026-09-22T09:00:00Z"
+#define T2 "2026-09-23T09:00:00Z"
+
+static char g_dir[64];
+static char g_conninfo[512];
+static PGconn *g_c;
+static int16_t g_mkt;
+static int g_mode; /* IH_IMPORT_WRITE_* */
+
+/* ---- files ----------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (p = malloc((size_t)n + 1)) != NULL) {
+		*len = fread(p, 1, (size_t)n, f);
+		p[*len] = '\0';
+	}
+	fclose(f);
+	return p;
+}
+
+static void spit(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT(fwrite(p, 1, n, f) == n);
+	fclose(f);
+}
+
+/* gzip of p into a malloc'd buffer. */
+static unsigned char *gz(const char *p, size_t n, size_t *outlen)
+{
+	z_stream z;
+	size_t cap = n + 1024;
+	unsigned char *out = malloc(cap);
+
+	memset(&z, 0, sizeof z);
+	deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = (unsigned char *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	deflate(&z, Z_FINISH);
+	*outlen = cap - z.avail_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* DATA/name, gzipped into g_dir/out; returns the path (static). */
+static const char *gz_file(const char *name, const char *out, size_t cut)
+{
+	static char path[256];
+	char src[512];
+	size_t n, zn;
+	char *p;
+	unsigned char *z;
+
+	snprintf(src, sizeof src, DATA "%s", name);
+	p = slurp(src, &n);
+	CU_ASSERT_FATAL(p != NULL);
+	z = gz(p, n, &zn);
+	snprintf(path, sizeof path, "%s/%s", g_dir, out);
+	spit(path, z, cut > 0 && cut < zn ? cut : zn);
+	free(p);
+	free(z);
+	return path;
+}
+
+/* ---- the stream reader alone ----------------------------------------------- */
+
+typedef struct rec_log {
+	int ok, bad;
+	long last;
+	char ids[16][40];
+} rec_log;
+
+static int log_rec(void *ud, json_object *obj, long recno, const char *why)
+{
+	rec_log *l = ud;
+	json_object *id;
+
+	l->last = recno;
+	if (obj == NULL) {
+		l->bad++;
+		return 0;
+	}
+	if (l->ok < 16 && json_object_object_get_ex(obj, "id", &id))
+		snprintf(l->ids[l->ok], sizeof l->ids[0], "%s", json_object_get_string(id));
+	l->ok++;
+	return 0;
+}
+
+/* Feed buf in pieces of `step` bytes; returns the finish code. */
+static int feed_all(const void *buf, size_t n, size_t step, rec_log *l, ih_js_format *fmt, int *gzip)
+{
+	ih_js *js = ih_js_new(log_rec, l, 0);
+	char err[256];
+	int rc = 0;
+
+	memset(l, 0, sizeof *l);
+	for (size_t off = 0; off < n && rc == 0; off += step)
+		rc = ih_js_feed(js, (const char *)buf + off, n - off < step ? n - off : step, err, sizeof err);
+	if (rc == 0)
+		rc = ih_js_finish(js, err, sizeof err);
+	*fmt = ih_js_get_format(js);
+	*gzip = ih_js_is_gzip(js);
+	ih_js_free(js);
+	return rc;
+}
+
+static void test_stream_pieces(void)
+{
+	static const char *files[] = { "cards.jsonl", "cards_array.json" };
+	static const size_t steps[] = { 1, 7, 4096, 1 << 20 };
+
+	for (int f = 0; f < 2; f++) {
+		char path[512];
+		size_t n, zn;
+		char *p;
+		unsigned char *z;
+
+		snprintf(path, sizeof path, DATA "%s", files[f]);
+		p = slurp(path, &n);
+		CU_ASSERT_FATAL(p != NULL);
+		z = gz(p, n, &zn);
+		for (int g = 0; g < 2; g++)
+			for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+				rec_log l;
+				ih_js_format fmt;
+				int isgz;
+				int rc = g ? feed_all(z, zn, steps[s], &l, &fmt, &isgz) : feed_all(p, n, steps[s], &l, &fmt, &isgz);
+
+				CU_ASSERT_EQUAL(rc, 0);
+				CU_ASSERT_EQUAL(l.ok, 6);
+				CU_ASSERT_EQUAL(l.bad, 0);
+				CU_ASSERT_EQUAL(fmt, f == 0 ? IH_JS_JSONL : IH_JS_ARRAY);
+				CU_ASSERT_EQUAL(isgz, g);
+				CU_ASSERT_STRING_EQUAL(l.ids[0], "1a2b0001-0000-4000-8000-000000000001");
+				CU_ASSERT_STRING_EQUAL(l.ids[5], "1a2b0006-0000-4000-8000-000000000006");
+			}
+		free(p);
+		free(z);
+	}
+}
+
+static void test_stream_edges(void)
+{
+	rec_log l;
+	ih_js_format fmt;
+	int isgz;
+	/* BOM, CRLF, blank lines, a last line without newline */
+	static const char crlf[] = "\xef\xbb\xbf\r\n{\"id\":\"a\"}\r\n\r\n  \n{\"id\":\"b\"}";
+	/* strings holding brackets, commas and escaped quotes; nested arrays */
+	static const char arr[] = " [ {\"id\":\"x\",\"t\":\"],[{\\\"\"}, {\"id\":\"y\",\"a\":[[1],{\"b\":[]}]} ,"
+				  "{\"id\":\"z\"}]  \n";
+	static const char bad_arr[] = "[{\"id\":\"x\"}, {oops}, {\"id\":\"z\"}]";
+	static const char trunc_arr[] = "[{\"id\":\"x\"}, {\"id\":";
+	static const char trunc_line[] = "{\"id\":\"x\"}\n{\"id\":\"y";
+	static const char bad_last[] = "{\"id\":\"x\"}\n{\"id\" 5}";
+	size_t z1n, z2n;
+	unsigned char *z1 = gz("{\"id\":\"m1\"}\n", 12, &z1n), *z2 = gz("{\"id\":\"m2\"}\n", 12, &z2n);
+	unsigned char two[256];
+
+	CU_ASSERT_EQUAL(feed_all(crlf, sizeof crlf - 1, 1, &l, &fmt, &isgz), 0);
+	CU_ASSERT_EQUAL(l.ok, 2);
+	CU_ASSERT_EQUAL(l.last, 5); /* line numbers count every line */
+	CU_ASSERT_EQUAL(feed_all(arr, sizeof arr - 1, 3, &l, &fmt, &isgz), 0);
+	CU_ASSERT_EQUAL(l.ok, 3);
+	CU_ASSERT_STRING_EQUAL(l.ids[2], "z");
+	CU_ASSERT_EQUAL(feed_all(bad_arr, sizeof bad_arr - 1, 5, &l, &fmt, &isgz), 0);
+	CU_ASSERT_EQUAL(l.ok, 2);
+	CU_ASSERT_EQUAL(l.bad, 1);
+	CU_ASSERT_EQUAL(feed_all(trunc_arr, sizeof trunc_arr - 1, 5, &l, &fmt, &isgz), IH_JS_TRUNCATED);
+	CU_ASSERT_EQUAL(l.ok, 1);
+	CU_ASSERT_EQUAL(feed_all(trunc_line, sizeof trunc_line - 1, 64, &l, &fmt, &isgz), IH_JS_TRUNCATED);
+	CU_ASSERT_EQUAL(l.ok, 1);
+	CU_ASSERT_EQUAL(feed_all(bad_last, sizeof bad_last - 1, 64, &l, &fmt, &isgz), 0);
+	CU_ASSERT_EQUAL(l.ok, 1);
+	CU_ASSERT_EQUAL(l.bad, 1);
+	CU_ASSERT_EQUAL(feed_all("", 0, 1, &l, &fmt, &isgz), IH_JS_CORRUPT);
+	CU_ASSERT_EQUAL(feed_all("  \n", 3, 1, &l, &fmt, &isgz), IH_JS_CORRUPT);
+	CU_ASSERT_EQUAL(feed_all("<html>", 6, 1, &l, &fmt, &isgz), IH_JS_CORRUPT);
+	CU_ASSERT_EQUAL(feed_all("[1] x", 5, 1, &l, &fmt, &isgz), IH_JS_CORRUPT);
+	/* two gzip members back to back (what `cat a.gz b.gz` gives) */
+	memcpy(two, z1, z1n);
+	memcpy(two + z1n, z2, z2n);
+	CU_ASSERT_EQUAL(feed_all(two, z1n + z2n, 3, &l, &fmt, &isgz), 0);
+	CU_ASSERT_EQUAL(l.ok, 2);
+	CU_ASSERT_STRING_EQUAL(l.ids[1], "m2");
+	/* corrupt deflate data */
+	two[z1n / 2] ^= 0x55;
+	two[z1n / 2 + 1] ^= 0x55;
+	CU_ASSERT_NOT_EQUAL(feed_all(two, z1n, 64, &l, &fmt, &isgz), 0);
+	/* a gzip stream cut short */
+	CU_ASSERT_EQUAL(feed_all(z1, z1n - 6, 64, &l, &fmt, &isgz), IH_JS_TRUNCATED);
+	free(z1);
+	free(z2);
+}
+
+/* The skimmer accepts exactly what json-c accepts, on objects. */
+static void test_skim_grammar(void)
+{
+	static const char *const ok[] = {
+		"{}", "{\"a\":1}", " { \"a\" : [ 1 , -2.5e+3 , 0 , 0.1E-2 , true , false , null ] } ",
+		"{\"a\":\"x\\\"y\\\\z\\/\\b\\f\\n\\r\\t\\u00e9\"}", "{\"a\":{\"b\":{\"c\":[[],{}]}}}",
+		"{\"id\":\"x\",\"id\":\"y\"}", "{\"é\":\"ü\"}",
+	};
+	static const char *const bad[] = {
+		"{\"a\":01}", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":tru}x", "{\"a\":[1,]}", "{\"a\":\"\\x\"}",
+		"{\"a\":\"\\u12g4\"}", "{\"a\":1}}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":1e}", "{\"a\":[1 2]}",
+		"{\"a\":\"tab\there\"}", "{,}", "{\"a\":nul}", "{\"a\":.5}",
+	};
+	static const char *const cut[] = { "{", "{\"a\"", "{\"a\":", "{\"a\":[1,", "{\"a\":\"xy", "{\"a\":tr",
+					   "{\"a\":-", "{\"a\":1.5e", "{\"a\":{\"b\":1}" };
+	static const char *const keys[] = { "id", "c" };
+	ih_span sp[2];
+	size_t at;
+	const char *what;
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		CU_ASSERT_EQUAL(ih_skim(ok[i], strlen(ok[i]), keys, 2, sp, &at, &what), IH_SKIM_OK);
+		json_object *o = json_tokener_parse(ok[i]);
+
+		CU_ASSERT(o != NULL);
+		json_object_put(o);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = ih_skim(bad[i], strlen(bad[i]), keys, 2, sp, &at, &what);
+
+		if (rc != IH_SKIM_INVALID)
+			printf("\n  skim accepted bad JSON: %s (%d)\n", bad[i], rc);
+		CU_ASSERT_EQUAL(rc, IH_SKIM_INVALID);
+	}
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++)
+		CU_ASSERT_EQUAL(ih_skim(cut[i], strlen(cut[i]), keys, 2, sp, &at, &what), IH_SKIM_INCOMPLETE);
+	/* the last of a repeated member, nested keys ignored */
+	{
+		const char *t = "{\"x\":{\"id\":1,\"c\":2},\"id\":\"a\",\"id\":\"bb\",\"c\":[{\"c\":3}]}";
+
+		CU_ASSERT_EQUAL(ih_skim(t, strlen(t), keys, 2, sp, &at, &what), IH_SKIM_OK);
+		CU_ASSERT(sp[0].len == 4 && memcmp(t + sp[0].start, "\"bb\"", 4) == 0);
+		CU_ASSERT(sp[1].len == 9 && memcmp(t + sp[1].start, "[{\"c\":3}]", 9) == 0);
+	}
+	CU_ASSERT_EQUAL(ih_skim("{\"i\\u0064\":1}", 13, keys, 2, sp, &at, &what), IH_SKIM_ESCAPED_KEY);
+}
+
+/* ---- the importer ---------------------------------------------------------- */
+
+static int init_db(void)
+{
+	const char *base = getenv("IH_TEST_CONNINFO");
+	char err[512];
+
+	if (mkdtemp(strcpy(g_dir, "/tmp/ih-import-test.XXXXXX")) == NULL)
+		return -1;
+	if (base == NULL || *base == '\0')
+		return 0; /* the tests skip */
+	if (pgt_fresh_db(base, "ih_import_test", 1, g_conninfo, sizeof g_conninfo) != 0)
+		return -1;
+	g_c = ih_pg_connect(g_conninfo, 10, err, sizeof err);
+	if (g_c == NULL || ih_bulk_ensure_marketplace(g_c, "scryfall", "scryfall", "USD", &g_mkt, err, sizeof err) != 0)
+		return -1;
+	return 0;
+}
+
+static int fini_db(void)
+{
+	char cmd[128];
+
+	PQfinish(g_c);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static long q(const char *sql)
+{
+	return pgt_long(g_c, sql);
+}
+
+static void wipe(void)
+{
+	pgt_exec(g_c, "TRUNCATE price_snapshots, cards RESTART IDENTITY");
+}
+
+static int run(const char *path, const char *time_iso, size_t chunk, ih_import_stats *st, char *err, size_t errlen)
+{
+	ih_import_opts o = { .path = path, .time_iso = time_iso, .chunk_cards = chunk, .write_mode = g_mode };
+
+	return ih_import_scryfall(g_c, g_mkt, &o, st, err, errlen);
+}
+
+/* Every column of both tables but updated_at, as one text. */
+static char *dump(void)
+{
+	PGresult *r = PQexec(g_c,
+			     "SELECT (SELECT string_agg(concat_ws('|', id, scryfall_id, oracle_id, name, set_code, "
+			     "collector_number, lang, tcgplayer_id, tcgplayer_etched_id, cardmarket_id, "
+			     "cardtrader_blueprint_id, mtgo_id), E'\\n' ORDER BY id) FROM cards) || E'\\n--\\n' || "
+			     "(SELECT string_agg(concat_ws('|', time, card_id, marketplace_id, condition, finish, language, "
+			     "currency, price, price_low, price_mid, price_high, num_listings, source, is_foil), E'\\n' "
+			     "ORDER BY card_id, finish, currency, time) FROM price_snapshots)");
+	char *s = strdup(PQresultStatus(r) == PGRES_TUPLES_OK && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "");
+
+	PQclear(r);
+	return s;
+}
+
+static void check_six_cards(void)
+{
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 6);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 16);
+	/* Fable: every id, and its five prices exactly */
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE scryfall_id = '1a2b0001-0000-4000-8000-000000000001' "
+			  "AND oracle_id = '0c0f0001-1111-4111-9111-000000000001' AND name = 'Fable of the Test-Breaker' "
+			  "AND set_code = 'neo' AND collector_number = '141' AND lang = 'en' AND tcgplayer_id = 262222 "
+			  "AND tcgplayer_etched_id IS NULL AND cardmarket_id = 607389 AND mtgo_id = 97210"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots s JOIN cards c ON c.id = s.card_id "
+			  "WHERE c.collector_number = '141' AND s.condition = 'NM' AND s.source = 'scryfall-bulk' AND ("
+			  "(finish, currency, price) IN (('nonfoil','USD',18.13), ('foil','USD',18.48), "
+			  "('nonfoil','EUR',26.16), ('foil','EUR',27.82), ('nonfoil','TIX',18.89)))"), 5);
+	/* every finish priced: seven rows, etched included, in both currencies */
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots s JOIN cards c ON c.id = s.card_id "
+			  "WHERE c.tcgplayer_etched_id = 222 AND ((finish, currency, price) IN (('nonfoil','USD',1.00), "
+			  "('foil','USD',2.00), ('etched','USD',3.00), ('nonfoil','EUR',4.00), ('foil','EUR',5.00), "
+			  "('etched','EUR',6.00), ('nonfoil','TIX',0.07)))"), 7);
+	/* every finish, no prices: the card, no snapshot */
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE tcgplayer_etched_id = 223 AND name = 'Every Finish No Prices'"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots s JOIN cards c ON c.id = s.card_id "
+			  "WHERE c.tcgplayer_etched_id = 223"), 0);
+	/* the card's language on its snapshots; non-ASCII collector number */
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots s JOIN cards c ON c.id = s.card_id "
+			  "WHERE c.collector_number = '97★' AND s.language = 'ja'"), 2);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = 'Reversible Without Oracle' AND oracle_id IS NULL"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = E'Tab\\tand \\\\backslash// Name'"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE time <> '" T1 "'"), 0);
+}
+
+static void test_formats(void)
+{
+	const char *paths[4];
+	static const char *const names[4] = { "JSONL", "gzip JSONL", "JSON array", "gzip JSON array" };
+	char p0[256], p2[256], p1[256], p3[256];
+	ih_import_stats st;
+	char err[512];
+
+	if (ih_test_conninfo_or_skip("import formats") == NULL)
+		return;
+	snprintf(p0, sizeof p0, DATA "cards.jsonl");
+	snprintf(p1, sizeof p1, "%s", gz_file("cards.jsonl", "cards.jsonl.gz", 0));
+	snprintf(p2, sizeof p2, DATA "cards_array.json");
+	/* the name says nothing: a gzip array named .json */
+	snprintf(p3, sizeof p3, "%s", gz_file("cards_array.json", "misnamed.json", 0));
+	paths[0] = p0;
+	paths[1] = p1;
+	paths[2] = p2;
+	paths[3] = p3;
+	for (int i = 0; i < 8; i++) {
+		g_mode = i < 4 ? IH_IMPORT_WRITE_ONE : IH_IMPORT_WRITE_BULK;
+		wipe();
+		CU_ASSERT_EQUAL(run(paths[i % 4], T1, i >= 6 ? 1 : 0, &st, err, sizeof err), 0);
+		CU_ASSERT_STRING_EQUAL(st.format, names[i % 4]);
+		CU_ASSERT_EQUAL(st.cards_read, 6);
+		CU_ASSERT_EQUAL(st.cards_written, 6);
+		CU_ASSERT_EQUAL(st.snapshots_written, 16);
+		CU_ASSERT_EQUAL(st.rejected, 0);
+		CU_ASSERT(st.reached_end);
+		check_six_cards();
+	}
+	g_mode = IH_IMPORT_WRITE_ONE;
+}
+
+static void test_bad_lines(void)
+{
+	ih_import_stats st;
+	char err[512];
+
+	if (ih_test_conninfo_or_skip("bad lines") == NULL)
+		return;
+	wipe();
+	CU_ASSERT_EQUAL(run(DATA "bad_lines.jsonl", T1, 0, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.cards_written, 2);
+	CU_ASSERT_EQUAL(st.rejected, 6);
+	CU_ASSERT_EQUAL(st.snapshots_written, 3);
+	CU_ASSERT_EQUAL(st.nreasons, IH_IMPORT_MAX_REASONS);
+	CU_ASSERT(strncmp(st.reasons[0], "line 2: invalid JSON", 20) == 0);
+	CU_ASSERT_STRING_EQUAL(st.reasons[1], "line 4: 'id' is missing");
+	CU_ASSERT(strncmp(st.reasons[2], "line 5: 'id' is not a uuid", 26) == 0);
+	CU_ASSERT(strncmp(st.reasons[3], "line 6: 'tcgplayer_id' is not an integer", 40) == 0);
+	CU_ASSERT(strncmp(st.reasons[4], "line 7: 'prices.usd' is not a string", 36) == 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name IN ('Good One', 'Good Two')"), 2);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 2);
+}
+
+static void test_truncated(void)
+{
+	ih_import_stats st;
+	char err[512], path[256], *full;
+	size_t n;
+	long kept;
+
+	if (ih_test_conninfo_or_skip("truncated input") == NULL)
+		return;
+	/* gzip cut at two thirds, one card per chunk: chunks committed before
+	 * the cut stay, the import reports the truncation */
+	wipe();
+	snprintf(path, sizeof path, "%s", gz_file("cards.jsonl", "cut.jsonl.gz", 0));
+	full = slurp(path, &n);
+	CU_ASSERT_FATAL(full != NULL);
+	free(full);
+	snprintf(path, sizeof path, "%s", gz_file("cards.jsonl", "cut.jsonl.gz", n * 2 / 3));
+	CU_ASSERT_EQUAL(run(path, T1, 1, &st, err, sizeof err), IH_IMPORT_ERR_INPUT);
+	CU_ASSERT(strstr(err, "gzip stream ends early") != NULL);
+	CU_ASSERT(!st.reached_end);
+	kept = q("SELECT count(*) FROM cards");
+	CU_ASSERT(kept >= 1 && kept < 6);
+	CU_ASSERT_EQUAL(kept, st.cards_written);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), st.snapshots_written);
+	/* the rerun of the whole file converges */
+	CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T1, 1, &st, err, sizeof err), 0);
+	check_six_cards();
+
+	/* plain JSONL whose last line is cut: an error, the lines before it kept */
+	wipe();
+	full = slurp(DATA "cards.jsonl", &n);
+	snprintf(path, sizeof path, "%s/cut.jsonl", g_dir);
+	spit(path, full, n - 40);
+	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), IH_IMPORT_ERR_INPUT);
+	CU_ASSERT(strstr(err, "line 6 is cut short") != NULL);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 5);
+	/* an array without its end */
+	wipe();
+	free(full);
+	full = slurp(DATA "cards_array.json", &n);
+	snprintf(path, sizeof path, "%s/cut.json", g_dir);
+	spit(path, full, n - 100);
+	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), IH_IMPORT_ERR_INPUT);
+	CU_ASSERT(strstr(err, "not closed") != NULL);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 5);
+	free(full);
+}
+
+static void test_rerun(void)
+{
+	ih_import_stats st;
+	char err[512], *a, *b;
+
+	if (ih_test_conninfo_or_skip("rerun") == NULL)
+		return;
+	wipe();
+	CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T1, 2, &st, err, sizeof err), 0);
+	a = dump();
+	CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T1, 2, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(run(gz_file("cards_array.json", "again.gz", 0), T1, 0, &st, err, sizeof err), 0);
+	b = dump();
+	CU_ASSERT_STRING_EQUAL(a, b);
+	CU_ASSERT(strlen(a) > 100);
+	free(a);
+	free(b);
+	/* a later import adds the later prices, never another card */
+	CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T2, 0, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 6);
+	CU_ASSERT_EQUAL(q("SELECT count(DISTINCT scryfall_id) FROM cards"), 6);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 32);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE time = '" T2 "'"), 16);
+}
+
+/* A chunk the database refuses: the import stops, earlier chunks stay, the
+ * reader thread is stopped rather than left blocked on the full queue. */
+static void test_db_refuses(void)
+{
+	ih_import_stats st;
+	char err[512];
+
+	if (ih_test_conninfo_or_skip("database refuses a chunk") == NULL)
+		return;
+	wipe();
+	CU_ASSERT_FATAL(pgt_exec(g_c, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+				      "IF NEW.collector_number = '1000' THEN RAISE EXCEPTION 'boom on %', NEW.name; END IF; "
+				      "RETURN NEW; END $$; "
+				      "CREATE TRIGGER boom BEFORE INSERT ON cards FOR EACH ROW EXECUTE FUNCTION boom()") == 0);
+	for (int mode = 0; mode < 2; mode++) {
+		g_mode = mode;
+		wipe();
+		CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T1, 2, &st, err, sizeof err), IH_IMPORT_ERR_DB);
+		CU_ASSERT(strstr(err, "boom on Every Finish No Prices") != NULL);
+		CU_ASSERT_EQUAL(st.cards_written, 2);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 2);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 12);
+	}
+	g_mode = IH_IMPORT_WRITE_ONE;
+	pgt_exec(g_c, "DROP TRIGGER boom ON cards; DROP FUNCTION boom()");
+}
+
+/* Bytes PostgreSQL would refuse are a rejected line, not a failed chunk. */
+static void test_bad_text(void)
+{
+	static const char text[] =
+		"{\"object\":\"card\",\"id\":\"1a2b0031-0000-4000-8000-000000000031\",\"name\":\"Bad \xff byte\","
+		"\"set\":\"x\",\"collector_number\":\"1\",\"lang\":\"en\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0032-0000-4000-8000-000000000032\",\"name\":\"Nul \\u0000 here\","
+		"\"set\":\"x\",\"collector_number\":\"2\",\"lang\":\"en\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0033-0000-4000-8000-000000000033\",\"name\":\"Fine \\u00e9\","
+		"\"set\":\"x\",\"collector_number\":\"3\",\"lang\":\"en\",\"prices\":{\"usd\":\"1e3\"}}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0034-0000-4000-8000-000000000034\",\"name\":\"Fine \\u00e9\","
+		"\"set\":\"x\",\"collector_number\":\"4\",\"lang\":\"en\",\"prices\":{\"usd\":\"0.25\"}}\n"
+		/* an id written as 0 means none; a negative one is wrong */
+		"{\"object\":\"card\",\"id\":\"1a2b0035-0000-4000-8000-000000000035\",\"name\":\"Zero\",\"mtgo_id\":0,"
+		"\"set\":\"x\",\"collector_number\":\"5\",\"lang\":\"en\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0036-0000-4000-8000-000000000036\",\"name\":\"Neg\",\"mtgo_id\":-5,"
+		"\"set\":\"x\",\"collector_number\":\"6\",\"lang\":\"en\"}\n";
+	ih_import_stats st;
+	char err[512], path[256];
+
+	if (ih_test_conninfo_or_skip("bad text") == NULL)
+		return;
+	wipe();
+	snprintf(path, sizeof path, "%s/text.jsonl", g_dir);
+	spit(path, text, sizeof text - 1);
+	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.rejected, 4);
+	CU_ASSERT_STRING_EQUAL(st.reasons[3], "line 6: 'mtgo_id' is out of range (-5)");
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = 'Zero' AND mtgo_id IS NULL"), 1);
+	CU_ASSERT_STRING_EQUAL(st.reasons[0], "line 1: 'name' is not valid UTF-8");
+	CU_ASSERT_STRING_EQUAL(st.reasons[1], "line 2: 'name' holds a NUL character");
+	CU_ASSERT(strncmp(st.reasons[2], "line 3: 'prices.usd' is not a price", 35) == 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = 'Fine é'"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE price = 0.25"), 1);
+}
+
+/* The same card again in one file: one card, its last prices. */
+static void test_duplicate_in_file(void)
+{
+	ih_import_stats st;
+	char err[512], path[256], *p, *q2;
+	size_t n;
+
+	if (ih_test_conninfo_or_skip("duplicates in one file") == NULL)
+		return;
+	wipe();
+	p = slurp(DATA "cards.jsonl", &n);
+	q2 = malloc(2 * n + 1);
+	memcpy(q2, p, n);
+	memcpy(q2 + n, p, n);
+	/* the second copy of Fable is cheaper */
+	{
+		char *second = strstr(q2 + n, "\"usd\": \"18.13\"");
+
+		CU_ASSERT_FATAL(second != NULL);
+		memcpy(second, "\"usd\": \"11.11\"", 14);
+	}
+	snprintf(path, sizeof path, "%s/dup.jsonl", g_dir);
+	spit(path, q2, 2 * n);
+	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 6);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 16);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE price = 11.11 AND currency = 'USD'"), 1);
+	free(p);
+	free(q2);
+}
+
+/* The real capture of one card, as a legacy array. */
+static void test_shared_fixture(void)
+{
+	const char *fx = IH_TOP_SRCDIR "/../shared/fixtures/scryfall/card_neo_141_fable_of_the_mirror_breaker.json";
+	ih_import_stats st;
+	char err[512], path[256], *p, *arr;
+	size_t n;
+
+	if (ih_test_conninfo_or_skip("shared fixture") == NULL)
+		return;
+	p = slurp(fx, &n);
+	if (p == NULL) {
+		printf("\n  SKIP shared fixture: %s not found\n", fx);
+		return;
+	}
+	wipe();
+	arr = malloc(n + 4);
+	arr[0] = '[';
+	memcpy(arr + 1, p, n);
+	memcpy(arr + 1 + n, "]\n", 2);
+	snprintf(path, sizeof path, "%s/fable.json", g_dir);
+	spit(path, arr, n + 3);
+	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.cards_written, 1);
+	CU_ASSERT_EQUAL(st.snapshots_written, 5);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE scryfall_id = '24c0d87b-0049-4beb-b9cb-6f813b7aa7dc' "
+			  "AND tcgplayer_id = 262222 AND cardmarket_id = 607389 AND mtgo_id = 97210 AND set_code = 'neo' "
+			  "AND collector_number = '141'"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE finish = 'foil' AND currency = 'EUR' AND price = 27.82"), 1);
+	free(p);
+	free(arr);
+}
+
+/* ---- the binary: stdin, exit codes ------------------------------------------- */
+
+static int sh(const char *fmt, const char *a, const char *b)
+{
+	char cmd[2048];
+	int st;
+
+	snprintf(cmd, sizeof cmd, fmt, a, b);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_conf(const char *name, const char *conninfo, const char *base_url)
+{
+	char path[256], text[1024];
+	int n = snprintf(text, sizeof text, "database: { conninfo = \"%s\"; connect_timeout = 3; };\n%s%s%s", conninfo,
+			 base_url ? "plugins: { scryfall: { base_url = \"" : "", base_url ? base_url : "",
+			 base_url ? "\"; }; };\n" : "");
+
+	snprintf(path, sizeof path, "%s/%s", g_dir, name);
+	spit(path, text, (size_t)n);
+}
+
+static void test_binary(void)
+{
+	char conf[256], bad[256];
+	const char *bin = IH_TOP_BUILDDIR "/ingesthost";
+
+	if (ih_test_conninfo_or_skip("binary") == NULL)
+		return;
+	write_conf("ok.conf", g_conninfo, NULL);
+	write_conf("down.conf", "host=127.0.0.1 port=1 dbname=x", NULL);
+	snprintf(conf, sizeof conf, "%s/ok.conf", g_dir);
+	snprintf(bad, sizeof bad, "%s/down.conf", g_dir);
+	wipe();
+	/* stdin, gzip */
+	CU_ASSERT_EQUAL(sh("gzip -c " DATA "cards.jsonl | '%s' -c '%s' import scryfall - 2>/dev/null", bin, conf), 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 6);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 16);
+	/* rejected lines: still 0, the summary says so */
+	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall " DATA "bad_lines.jsonl 2>&1 | grep -q '6 rejected (line 2: '", bin,
+			   conf), 0);
+	/* truncated: 3; missing file: 1; database down: 2 */
+	CU_ASSERT_EQUAL(sh("head -c 3000 " DATA "cards.jsonl | '%s' -c '%s' import scryfall - 2>/dev/null", bin, conf), 3);
+	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall /nonexistent/file.jsonl 2>/dev/null", bin, conf), 1);
+	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall " DATA "cards.jsonl 2>/dev/null", bin, bad), 2);
+	/* the summary goes to stderr, nothing to stdout */
+	CU_ASSERT_EQUAL(sh("test -z \"$('%s' -c '%s' import scryfall " DATA "cards.jsonl 2>/dev/null)\"", bin, conf), 0);
+}
+
+/* ---- --download ------------------------------------------------------------ */
+
+static struct {
+	char *list, *file;
+	size_t list_len, file_len, cut;
+	char ua[128];
+	int file_gets;
+} g_srv;
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+			     const char *version, const char *data, size_t *size, void **state)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+	unsigned status = 200;
+
+	(void)cls, (void)method, (void)version, (void)data, (void)size, (void)state;
+	snprintf(g_srv.ua, sizeof g_srv.ua, "%s", ua ? ua : "");
+	if (strcmp(url, "/bulk-data") == 0) {
+		r = MHD_create_response_from_buffer(g_srv.list_len, g_srv.list, MHD_RESPMEM_PERSISTENT);
+	} else if (strcmp(url, "/default-cards.jsonl.gz") == 0) {
+		g_srv.file_gets++;
+		r = MHD_create_response_from_buffer(g_srv.cut ? g_srv.cut : g_srv.file_len, g_srv.file,
+						    MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Content-Type", "application/gzip");
+	} else {
+		status = 404;
+		r = MHD_create_response_from_buffer(2, (void *)"{}", MHD_RESPMEM_PERSISTENT);
+	}
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void test_download(void)
+{
+	struct MHD_Daemon *d;
+	struct sockaddr_in sa;
+	const union MHD_DaemonInfo *info;
+	char base[64], url[512], upd[64], err[512], conf[256], *tmpl, *at;
+	const char *bin = IH_TOP_BUILDDIR "/ingesthost";
+	ih_import_opts o = { 0 };
+	ih_import_stats st;
+	long long size;
+	size_t n;
+	char *plain;
+
+	if (ih_test_conninfo_or_skip("download") == NULL)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+			     MHD_OPTION_END);
+	CU_ASSERT_FATAL(d != NULL);
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)info->port);
+	tmpl = slurp(DATA "bulk_data.json", &n);
+	CU_ASSERT_FATAL(tmpl != NULL);
+	g_srv.list = calloc(1, n + 512);
+	for (char *p = tmpl, *out = g_srv.list; *p;) {
+		if ((at = strstr(p, "@BASE@")) == NULL) {
+			strcpy(out, p);
+			break;
+		}
+		memcpy(out, p, (size_t)(at - p));
+		out += at - p;
+		out += sprintf(out, "%s", base);
+		p = at + 6;
+	}
+	g_srv.list_len = strlen(g_srv.list);
+	plain = slurp(DATA "cards.jsonl", &n);
+	g_srv.file = (char *)gz(plain, n, &g_srv.file_len);
+
+	CU_ASSERT_EQUAL(ih_import_find_default_cards(base, NULL, url, sizeof url, upd, sizeof upd, &size, err, sizeof err), 0);
+	CU_ASSERT(strstr(url, "/default-cards.jsonl.gz") != NULL);
+	CU_ASSERT_STRING_EQUAL(upd, "2026-09-22T09:05:44.323+00:00");
+	/* the API library call, then the whole command */
+	wipe();
+	o.url = url;
+	o.time_iso = T1;
+	CU_ASSERT_EQUAL(ih_import_scryfall(g_c, g_mkt, &o, &st, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(st.format, "gzip JSONL");
+	check_six_cards();
+	CU_ASSERT(strncmp(g_srv.ua, "ingesthost/", 11) == 0);
+
+	wipe();
+	write_conf("dl.conf", g_conninfo, base);
+	snprintf(conf, sizeof conf, "%s/dl.conf", g_dir);
+	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall --download 2>/dev/null", bin, conf), 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 6);
+	/* snapshots carry the file's time, so a second download converges */
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE time = '2026-09-22T09:05:44.323+00:00'"), 16);
+	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall --download 2>/dev/null", bin, conf), 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 16);
+	/* a download cut short: 3, the rest kept */
+	g_srv.cut = g_srv.file_len - 10;
+	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall --download 2>/dev/null", bin, conf), 3);
+	g_srv.cut = 0;
+	/* the simulator's only exception to https is loopback */
+	CU_ASSERT_NOT_EQUAL(ih_import_find_default_cards("http://example.com", NULL, url, sizeof url, upd, sizeof upd,
+							 &size, err, sizeof err), 0);
+	CU_ASSERT(strstr(err, "loopback") != NULL);
+	MHD_stop_daemon(d);
+	free(tmpl);
+	free(plain);
+	free(g_srv.list);
+	free(g_srv.file);
+}
+
+int main(void)
+{
+	CU_TestInfo stream[] = {
+		{ "every format, fed in pieces from 1 byte", test_stream_pieces },
+		{ "BOM, CRLF, strings, truncation, gzip members", test_stream_edges },
+		{ "the skimmer's grammar against json-c", test_skim_grammar },
+		CU_TEST_INFO_NULL,
+	};
+	CU_TestInfo import[] = {
+		{ "gzip/plain JSONL and array, both write paths: every id, finish, currency", test_formats },
+		{ "bad lines counted with their numbers", test_bad_lines },
+		{ "truncated input keeps committed chunks", test_truncated },
+		{ "a rerun changes nothing; a later one adds prices only", test_rerun },
+		{ "a card twice in one file", test_duplicate_in_file },
+		{ "invalid UTF-8, NUL, bad price text", test_bad_text },
+		{ "a chunk the database refuses stops the import", test_db_refuses },
+		{ "the shared Scryfall capture", test_shared_fixture },
+		{ "the binary: stdin and exit codes", test_binary },
+		{ "--download from a local responder", test_download },
+		CU_TEST_INFO_NULL,
+	};
+	CU_SuiteInfo suites[] = {
+		{ "jsonstream", NULL, NULL, NULL, NULL, stream },
+		{ "import", init_db, fini_db, NULL, NULL, import },
+		CU_SUITE_INFO_NULL,
+	};
+
+	return ih_test_main(suites);
+}
