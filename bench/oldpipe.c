@@ -160,19 +160,27 @@ static int sink_emit(void *ctx, const ih_snapshot *sn)
 		id = current->id;
 		snprintf(lang, sizeof lang, "%s", current->lang);
 	} else {
-		/* Mana Pool: one lookup and one freshness check per row */
-		const char *p[1] = { sn->scryfall_id };
-		PGresult *r = q("SELECT id, coalesce(lang, 'en') FROM cards WHERE scryfall_id = $1::uuid", 1, p);
+		/* Mana Pool: one lookup and one freshness check per card (its rows come together) */
+		static char last_sid[40], last_lang[8];
+		static int last_id, last_skip;
 
-		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		if (strcmp(last_sid, sn->scryfall_id) != 0) {
+			const char *p[1] = { sn->scryfall_id };
+			PGresult *r = q("SELECT id, coalesce(lang, 'en') FROM cards WHERE scryfall_id = $1::uuid", 1, p);
+
+			snprintf(last_sid, sizeof last_sid, "%s", sn->scryfall_id);
+			last_skip = 1;
+			if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+				last_id = atoi(PQgetvalue(r, 0, 0));
+				snprintf(last_lang, sizeof last_lang, "%s", PQgetvalue(r, 0, 1));
+				last_skip = fresh(last_id, 7200);
+			}
 			PQclear(r);
-			return 0;
 		}
-		id = atoi(PQgetvalue(r, 0, 0));
-		snprintf(lang, sizeof lang, "%s", PQgetvalue(r, 0, 1));
-		PQclear(r);
-		if (fresh(id, 7200))
+		if (last_skip)
 			return 0;
+		id = last_id;
+		snprintf(lang, sizeof lang, "%s", last_lang);
 	}
 	insert(id, sn->condition, sn->finish, sn->language != NULL ? sn->language : lang, sn->currency, sn->price,
 	       sn->price_low, sn->price_mid, sn->price_high, sn->num_listings);
