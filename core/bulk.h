@@ -48,6 +48,17 @@ enum {
 int ih_bulk_write_snapshots(PGconn *c, const char *time_iso, const ih_snap_row *rows, size_t n, int batch_size,
 			    long copy_threshold, long *written, char *err, size_t errlen);
 
+/*
+ * Write n snapshots whose cards are named by scryfall id, sids[i] for
+ * rows[i] (rows[i].card_id is ignored; language "" = the card's own): one
+ * statement resolves them through cards and upserts them, autocommitted.
+ * card_ids[i] receives the card's id, 0 when it is not in cards (not
+ * written); *written counts rows written.
+ */
+int ih_bulk_write_snapshots_by_scryfall(PGconn *c, const char *time_iso, const ih_snap_row *rows,
+					const char *const *sids, size_t n, int32_t *card_ids, long *written, char *err,
+					size_t errlen);
+
 /* Internal knobs, for the benchmark and tests. */
 typedef enum ih_bulk_shape {
 	IH_SHAPE_UNNEST = 0, /* INSERT ... SELECT FROM unnest($n::type[]...): one text per statement */

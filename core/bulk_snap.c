@@ -109,6 +109,77 @@ static const char *row_value(const ih_snap_row *r, int col, char *tmp, size_t tm
 	}
 }
 
+/*
+ * Snapshots named by scryfall id: resolved through cards, deduplicated (the
+ * last of one key wins) and upserted in one statement.
+ */
+static const char *const SQL_BY_SCRYFALL =
+	"WITH u AS (SELECT * FROM unnest($2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], "
+	"  $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::int[], $13::text[]) WITH ORDINALITY "
+	"  AS u(sid, mkt, cond, fin, lang, cur, price, lo, mid, hi, nl, src, ord)), "
+	"m AS (SELECT u.ord, c.id AS card_id, u.mkt, u.cond, u.fin, coalesce(nullif(u.lang, ''), c.lang, 'en') AS lang, "
+	"  u.cur, u.price, u.lo, u.mid, u.hi, u.nl, u.src FROM u JOIN cards c ON c.scryfall_id = "
+	"  (CASE WHEN u.sid ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN u.sid::uuid END)), "
+	"ins AS (INSERT INTO price_snapshots (time, " SNAP_COLS ") "
+	"  SELECT DISTINCT ON (card_id, cond, fin, lang, cur) $1::timestamptz, card_id, mkt, cond, fin, lang, cur, "
+	"  price, lo, mid, hi, nl, src FROM m ORDER BY card_id, cond, fin, lang, cur, ord DESC" ON_CONFLICT
+	"  RETURNING 1) "
+	"SELECT m.ord, m.card_id, (SELECT count(*) FROM ins) FROM m";
+
+int ih_bulk_write_snapshots_by_scryfall(PGconn *c, const char *time_iso, const ih_snap_row *rows,
+					const char *const *sids, size_t n, int32_t *card_ids, long *written, char *err,
+					size_t errlen)
+{
+	ih_buf arr[12];
+	const char *params[13];
+	PGresult *r;
+	int rc = 0;
+
+	*written = 0;
+	memset(card_ids, 0, n * sizeof *card_ids);
+	if (n == 0)
+		return 0;
+	memset(arr, 0, sizeof arr);
+	for (int col = 0; col < 12; col++) {
+		ih_buf_putc(&arr[col], '{');
+		for (size_t k = 0; k < n; k++) {
+			if (k > 0)
+				ih_buf_putc(&arr[col], ',');
+			if (col == 0)
+				arr_text(&arr[col], sids[k]);
+			else
+				arr_elem(&arr[col], &rows[k], col);
+		}
+		ih_buf_put(&arr[col], "}", 2);
+		if (arr[col].oom)
+			rc = -1;
+		params[col + 1] = arr[col].p;
+	}
+	params[0] = time_iso;
+	if (rc != 0) {
+		snprintf(err, errlen, "snapshot batch: out of memory");
+		rc = IH_BULK_ERR_DB;
+	} else {
+		r = PQexecParams(c, SQL_BY_SCRYFALL, 13, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			ih_pg_error(err, errlen, "writing a snapshot batch by scryfall id", c, r);
+			rc = IH_BULK_ERR_DB;
+		} else {
+			for (int i = 0; i < PQntuples(r); i++) {
+				long ord = atol(PQgetvalue(r, i, 0));
+
+				if (ord >= 1 && (size_t)ord <= n)
+					card_ids[ord - 1] = (int32_t)atol(PQgetvalue(r, i, 1));
+				*written = atol(PQgetvalue(r, i, 2));
+			}
+		}
+		PQclear(r);
+	}
+	for (int col = 0; col < 12; col++)
+		ih_buf_free(&arr[col]);
+	return rc;
+}
+
 /* One batch as one statement in autocommit: rows[idx[0..m)]. */
 static int write_batch_unnest(PGconn *c, const char *time_iso, const ih_snap_row *rows, const size_t *idx, size_t m,
 			      long *affected, char *err, size_t errlen)

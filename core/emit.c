@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "bulk.h"
-#include "identity.h"
 #include "cache.h"
 #include "clock.h"
 #include "emit.h"
@@ -284,65 +283,6 @@ void ih_emitter_mark_done(ih_emitter *em, int32_t card_id)
 	em->done[em->ndone++] = card_id;
 }
 
-/* Resolve rows that carry only a scryfall id; drop (and count) unknown ones. */
-static int resolve(ih_emitter *em, PGconn *c)
-{
-	const char **uuids;
-	int32_t *ids;
-	char (*langs)[8];
-	size_t *at, k = 0, out = 0;
-	int rc = 0;
-
-	for (size_t i = 0; i < em->n; i++)
-		k += em->rows[i].card_id == 0;
-	if (k == 0)
-		return 0;
-	uuids = calloc(k, sizeof *uuids);
-	ids = calloc(k, sizeof *ids);
-	langs = calloc(k, sizeof *langs);
-	at = calloc(k, sizeof *at);
-	if (uuids == NULL || ids == NULL || langs == NULL || at == NULL) {
-		snprintf(em->error, sizeof em->error, "out of memory resolving %zu scryfall ids", k);
-		rc = -1;
-		goto out;
-	}
-	k = 0;
-	for (size_t i = 0; i < em->n; i++)
-		if (em->rows[i].card_id == 0) {
-			uuids[k] = em->rows[i].scryfall_id;
-			at[k++] = i;
-		}
-	if (ih_bulk_resolve_scryfall_lang(c, uuids, k, ids, langs, em->error, sizeof em->error) != 0) {
-		rc = -1;
-		goto out;
-	}
-	for (size_t j = 0; j < k; j++) {
-		row *r = &em->rows[at[j]];
-
-		r->card_id = ids[j];
-		if (r->language[0] == '\0')
-			copy(r->language, sizeof r->language, langs[j]);
-	}
-	for (size_t i = 0; i < em->n; i++) {
-		if (em->rows[i].card_id == 0) {
-			em->st.unmatched++;
-			continue;
-		}
-		if (em->rows[i].language[0] == '\0')
-			copy(em->rows[i].language, sizeof em->rows[i].language, "en");
-		if (out != i)
-			em->rows[out] = em->rows[i];
-		out++;
-	}
-	em->n = out;
-out:
-	free(uuids);
-	free(ids);
-	free(langs);
-	free(at);
-	return rc;
-}
-
 static int cmp_i32(const void *a, const void *b)
 {
 	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -376,45 +316,74 @@ out:
 	em->ndone = 0;
 }
 
+/*
+ * Write the buffer: rows with a card id in one statement per batch, rows
+ * named only by scryfall id in one statement that resolves them too.  On
+ * success, rows whose card is unknown are dropped and counted.
+ */
 static int write_once(ih_emitter *em, long *written)
 {
-	ih_snap_row *rows;
-	PGconn *c;
-	int rc;
+	ih_snap_row *rows = calloc(em->n + 1, sizeof *rows), *by_sid = calloc(em->n + 1, sizeof *by_sid);
+	const char **sids = calloc(em->n + 1, sizeof *sids);
+	int32_t *ids = calloc(em->n + 1, sizeof *ids);
+	size_t nid = 0, nsid = 0, out = 0;
+	long w1 = 0, w2 = 0;
+	PGconn *c = NULL;
+	int rc = -1;
 
 	*written = 0;
+	if (rows == NULL || by_sid == NULL || sids == NULL || ids == NULL) {
+		snprintf(em->error, sizeof em->error, "out of memory writing %zu rows", em->n);
+		goto out;
+	}
+	for (size_t i = 0; i < em->n; i++) {
+		const row *r = &em->rows[i];
+		ih_snap_row *d = r->card_id > 0 ? &rows[nid++] : &by_sid[nsid];
+
+		if (r->card_id == 0)
+			sids[nsid++] = r->scryfall_id;
+		d->card_id = r->card_id;
+		d->marketplace_id = em->o.marketplace_id;
+		d->condition = r->condition;
+		d->finish = r->finish;
+		d->language = r->language;
+		d->currency = r->currency;
+		d->price = r->price;
+		d->price_low = r->low[0] ? r->low : NULL;
+		d->price_mid = r->mid[0] ? r->mid : NULL;
+		d->price_high = r->high[0] ? r->high : NULL;
+		d->num_listings = r->num_listings;
+		d->source = em->o.source;
+	}
 	c = ih_pool_get(em->o.pool, em->error, sizeof em->error);
 	if (c == NULL)
-		return -1;
-	rc = resolve(em, c);
-	if (rc == 0 && em->n > 0) {
-		rows = calloc(em->n, sizeof *rows);
-		if (rows == NULL) {
-			ih_pool_put(em->o.pool, c);
-			snprintf(em->error, sizeof em->error, "out of memory writing %zu rows", em->n);
-			return -1;
+		goto out;
+	if (nid > 0 && ih_bulk_write_snapshots(c, em->o.cycle_time, rows, nid, em->o.batch_size, em->o.copy_threshold,
+					       &w1, em->error, sizeof em->error) != 0)
+		goto out;
+	if (nsid > 0 && ih_bulk_write_snapshots_by_scryfall(c, em->o.cycle_time, by_sid, sids, nsid, ids, &w2, em->error,
+							    sizeof em->error) != 0)
+		goto out;
+	/* keep the rows written (their cards get marked), count the unknown ones */
+	for (size_t i = 0, k = 0; i < em->n; i++) {
+		if (em->rows[i].card_id == 0 && (em->rows[i].card_id = ids[k++]) == 0) {
+			em->st.unmatched++;
+			continue;
 		}
-		for (size_t i = 0; i < em->n; i++) {
-			const row *r = &em->rows[i];
-
-			rows[i].card_id = r->card_id;
-			rows[i].marketplace_id = em->o.marketplace_id;
-			rows[i].condition = r->condition;
-			rows[i].finish = r->finish;
-			rows[i].language = r->language;
-			rows[i].currency = r->currency;
-			rows[i].price = r->price;
-			rows[i].price_low = r->low[0] ? r->low : NULL;
-			rows[i].price_mid = r->mid[0] ? r->mid : NULL;
-			rows[i].price_high = r->high[0] ? r->high : NULL;
-			rows[i].num_listings = r->num_listings;
-			rows[i].source = em->o.source;
-		}
-		rc = ih_bulk_write_snapshots(c, em->o.cycle_time, rows, em->n, em->o.batch_size, em->o.copy_threshold,
-					     written, em->error, sizeof em->error);
-		free(rows);
+		if (out != i)
+			em->rows[out] = em->rows[i];
+		out++;
 	}
-	ih_pool_put(em->o.pool, c);
+	em->n = out;
+	*written = w1 + w2;
+	rc = 0;
+out:
+	if (c != NULL)
+		ih_pool_put(em->o.pool, c);
+	free(rows);
+	free(by_sid);
+	free(sids);
+	free(ids);
 	return rc;
 }
 
