@@ -80,7 +80,8 @@ statements() {
 }
 writes() {
 	psqlq "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-	       WHERE d.datname = 'ih_bench' AND query ILIKE 'INSERT INTO price_snapshots%'"
+	       WHERE d.datname = 'ih_bench' AND (query ILIKE 'INSERT INTO price_snapshots%'
+	              OR query ILIKE 'WITH u AS (SELECT * FROM unnest(%')"
 }
 reads() {
 	psqlq "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
