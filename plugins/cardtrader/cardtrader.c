@@ -50,16 +50,7 @@ static const ih_config_key ct_keys[] = {
 
 static int ct_init(const ih_host_services *host, ih_ctx *ctx, void **state)
 {
-	ct_state *st;
-
-	if (ihp_host_check(host, ctx) != IH_OK)
-		return IH_ERR_FATAL;
-	st = calloc(1, sizeof *st);
-	if (st == NULL)
-		return IH_ERR_FATAL;
-	st->host = host;
-	*state = st;
-	return IH_OK;
+	return ihp_init_state(host, ctx, sizeof(ct_state), state);
 }
 
 static void ct_shutdown(void *state)

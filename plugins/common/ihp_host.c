@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ihp_host.h"
@@ -68,4 +69,18 @@ void ihp_host_log_http(ihp_host *hc, const char *what, int rc, const ih_http_res
 		           what, resp->status, err);
 	else
 		hc->h->log(hc->ctx, IH_LOG_ERR, "%s failed (HTTP %ld): %s", what, resp->status, err);
+}
+
+int ihp_init_state(const ih_host_services *h, ih_ctx *ctx, size_t size, void **state)
+{
+	const ih_host_services **st;
+
+	if (ihp_host_check(h, ctx) != IH_OK || size < sizeof *st)
+		return IH_ERR_FATAL;
+	st = calloc(1, size);
+	if (st == NULL)
+		return IH_ERR_FATAL;
+	*st = h;
+	*state = st;
+	return IH_OK;
 }

@@ -15,6 +15,12 @@ typedef struct ihp_host {
 /* 0 when the host offers the 1.1 services this plugin needs, else logs and
  * returns IH_ERR_FATAL. */
 int ihp_host_check(const ih_host_services *h, ih_ctx *ctx);
+/*
+ * A plugin's init: check the host, allocate a zeroed state of `size` bytes
+ * whose first member is `const ih_host_services *host`, and store it in
+ * *state.  IH_OK or IH_ERR_FATAL.
+ */
+int ihp_init_state(const ih_host_services *h, ih_ctx *ctx, size_t size, void **state);
 /* Point sink at the host's emit/mark_done/count/log; hc must outlive sink. */
 void ihp_host_sink(ihp_sink *sink, ihp_host *hc);
 /* Log a failed exchange once, at ERR: what, status, host's error text, and

@@ -21,16 +21,7 @@ static const ih_config_key mp_keys[] = {
 
 static int mp_init(const ih_host_services *host, ih_ctx *ctx, void **state)
 {
-	mp_state *st;
-
-	if (ihp_host_check(host, ctx) != IH_OK)
-		return IH_ERR_FATAL;
-	st = calloc(1, sizeof *st);
-	if (st == NULL)
-		return IH_ERR_FATAL;
-	st->host = host;
-	*state = st;
-	return IH_OK;
+	return ihp_init_state(host, ctx, sizeof(mp_state), state);
 }
 
 static void mp_shutdown(void *state)

@@ -48,16 +48,7 @@ static double now_mono(void)
 
 static int tcg_init(const ih_host_services *host, ih_ctx *ctx, void **state)
 {
-	tcg_state *st;
-
-	if (ihp_host_check(host, ctx) != IH_OK)
-		return IH_ERR_FATAL;
-	st = calloc(1, sizeof *st);
-	if (st == NULL)
-		return IH_ERR_FATAL;
-	st->host = host;
-	*state = st;
-	return IH_OK;
+	return ihp_init_state(host, ctx, sizeof(tcg_state), state);
 }
 
 static void drop_token(tcg_state *st)
