@@ -110,6 +110,43 @@ static const char *row_value(const ih_snap_row *r, int col, char *tmp, size_t tm
 }
 
 /*
+ * The 12 column arrays of rows[idx[k]] (rows[k] when idx is NULL), k < m,
+ * as unnest parameters 2..13 after the time in params[0].  With sids, the
+ * first column is those scryfall ids instead of card ids.  0, or -1 when
+ * out of memory (free the arrays either way).
+ */
+static int snap_arrays(ih_buf arr[12], const char *params[13], const char *time_iso, const ih_snap_row *rows,
+		       const size_t *idx, size_t m, const char *const *sids)
+{
+	int rc = 0;
+
+	memset(arr, 0, 12 * sizeof *arr);
+	for (int col = 0; col < 12; col++) {
+		ih_buf_putc(&arr[col], '{');
+		for (size_t k = 0; k < m; k++) {
+			if (k > 0)
+				ih_buf_putc(&arr[col], ',');
+			if (col == 0 && sids != NULL)
+				arr_text(&arr[col], sids[k]);
+			else
+				arr_elem(&arr[col], &rows[idx != NULL ? idx[k] : k], col);
+		}
+		ih_buf_put(&arr[col], "}", 2); /* with the NUL */
+		if (arr[col].oom)
+			rc = -1;
+		params[col + 1] = arr[col].p;
+	}
+	params[0] = time_iso;
+	return rc;
+}
+
+static void snap_arrays_free(ih_buf arr[12])
+{
+	for (int col = 0; col < 12; col++)
+		ih_buf_free(&arr[col]);
+}
+
+/*
  * Snapshots named by scryfall id: resolved through cards, deduplicated (the
  * last of one key wins) and upserted in one statement.
  */
@@ -139,23 +176,7 @@ int ih_bulk_write_snapshots_by_scryfall(PGconn *c, const char *time_iso, const i
 	memset(card_ids, 0, n * sizeof *card_ids);
 	if (n == 0)
 		return 0;
-	memset(arr, 0, sizeof arr);
-	for (int col = 0; col < 12; col++) {
-		ih_buf_putc(&arr[col], '{');
-		for (size_t k = 0; k < n; k++) {
-			if (k > 0)
-				ih_buf_putc(&arr[col], ',');
-			if (col == 0)
-				arr_text(&arr[col], sids[k]);
-			else
-				arr_elem(&arr[col], &rows[k], col);
-		}
-		ih_buf_put(&arr[col], "}", 2);
-		if (arr[col].oom)
-			rc = -1;
-		params[col + 1] = arr[col].p;
-	}
-	params[0] = time_iso;
+	rc = snap_arrays(arr, params, time_iso, rows, NULL, n, sids);
 	if (rc != 0) {
 		snprintf(err, errlen, "snapshot batch: out of memory");
 		rc = IH_BULK_ERR_DB;
@@ -175,8 +196,7 @@ int ih_bulk_write_snapshots_by_scryfall(PGconn *c, const char *time_iso, const i
 		}
 		PQclear(r);
 	}
-	for (int col = 0; col < 12; col++)
-		ih_buf_free(&arr[col]);
+	snap_arrays_free(arr);
 	return rc;
 }
 
@@ -189,20 +209,7 @@ static int write_batch_unnest(PGconn *c, const char *time_iso, const ih_snap_row
 	PGresult *r;
 	int rc = 0;
 
-	memset(arr, 0, sizeof arr);
-	for (int col = 0; col < 12; col++) {
-		ih_buf_putc(&arr[col], '{');
-		for (size_t k = 0; k < m; k++) {
-			if (k > 0)
-				ih_buf_putc(&arr[col], ',');
-			arr_elem(&arr[col], &rows[idx[k]], col);
-		}
-		ih_buf_put(&arr[col], "}", 2); /* with the NUL */
-		if (arr[col].oom)
-			rc = -1;
-		params[col + 1] = arr[col].p;
-	}
-	params[0] = time_iso;
+	rc = snap_arrays(arr, params, time_iso, rows, idx, m, NULL);
 	if (rc != 0) {
 		snprintf(err, errlen, "snapshot batch: out of memory");
 		rc = IH_BULK_ERR_DB;
@@ -216,8 +223,7 @@ static int write_batch_unnest(PGconn *c, const char *time_iso, const ih_snap_row
 		}
 		PQclear(r);
 	}
-	for (int col = 0; col < 12; col++)
-		ih_buf_free(&arr[col]);
+	snap_arrays_free(arr);
 	return rc;
 }
 
