@@ -408,12 +408,14 @@ static void test_sigterm_loses_nothing(void)
 {
 	static const char *const ok[] = { "fx_ok", NULL };
 	char cfgarg[128];
+	long answered;
 	int st;
 
 	NEED_SERVERS();
 	reset_data(1000);
 	set_plugins(ok);
 	term_at = rsp_count("/ok") + 3;
+	answered = 0;
 	rsp_on_request("/ok", term_child, NULL);
 	fflush(stdout);
 	child = fork();
@@ -426,8 +428,14 @@ static void test_sigterm_loses_nothing(void)
 	CU_ASSERT_EQUAL(waitpid(child, &st, 0), child);
 	rsp_on_request("/ok", NULL, NULL);
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	/* three answered requests of 100 cards each, all written */
-	CU_ASSERT_EQUAL(rows_of("fx_ok"), 300);
+	/*
+	 * kill() returns before the signal is handled, so the child may send one
+	 * more request before it sees the stop: every answered request's 100
+	 * rows are written, and the run stopped well before its 10 requests.
+	 */
+	answered = rsp_count("/ok") - (term_at - 3);
+	CU_ASSERT(answered >= 3 && answered < 10);
+	CU_ASSERT_EQUAL(rows_of("fx_ok"), 100 * answered);
 	CU_ASSERT_EQUAL(wrong_prices("fx_ok"), 0);
 }
 

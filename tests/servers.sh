@@ -99,8 +99,11 @@ start)
 	grep -q "include_if_exists = 'ih.conf'" "$dir/pg/postgresql.conf" ||
 		echo "include_if_exists = 'ih.conf'" | as_pg tee -a "$dir/pg/postgresql.conf" >/dev/null
 	pg_start || { cat "$dir/pg.log" >&2; exit 1; }
-	as_pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -qAt \
-		-c "CREATE DATABASE ingesthost_test" >/dev/null
+	# a reused DIR (scripts/demo run twice) already has the database
+	[ "$(as_pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -qAt \
+		-c "SELECT 1 FROM pg_database WHERE datname = 'ingesthost_test'")" = 1 ] ||
+		as_pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -qAt \
+			-c "CREATE DATABASE ingesthost_test" >/dev/null
 	as_pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d ingesthost_test -qAt \
 		-c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 	free_port > "$dir/redis.port"
