@@ -5,7 +5,7 @@
  *   import gen N FILE [SEED]        a gzip JSONL bulk file of N cards of
  *                                   about 8 KB each (bench/import_card_template.json)
  *   import parse FILE               decompress + parse + check, no database
- *   import import DB FILE one|bulk  the importer in-process, one write path or the other
+ *   import import DB FILE copy|one|bulk   the importer in-process, one write path or another
  *   import copy SRC DST             the rows SRC holds, plain COPY into DST
  *   import inserts SRC DST ROWS     a sample of ROWS of them through per-row INSERTs
  *
@@ -157,7 +157,9 @@ static int import_mode(const char *ci, const char *path, int mode)
 		return 1;
 	}
 	rc = ih_import_scryfall(c, mkt, &o, &st, err, sizeof err);
-	printf("import (%s): ", mode == IH_IMPORT_WRITE_ONE ? "one statement per chunk" : "three bulk calls per chunk");
+	printf("import (%s): ", mode == IH_IMPORT_WRITE_COPY  ? "COPY of the snapshots"
+				: mode == IH_IMPORT_WRITE_ONE ? "one statement per chunk"
+							      : "three bulk calls per chunk");
 	ih_import_print_summary(stdout, &st, rc, err);
 	PQfinish(c);
 	return rc != 0;
@@ -321,12 +323,15 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "parse") == 0)
 		return parse_only(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "import") == 0)
-		return import_mode(argv[2], argv[3], strcmp(argv[4], "bulk") == 0 ? IH_IMPORT_WRITE_BULK : IH_IMPORT_WRITE_ONE);
+		return import_mode(argv[2], argv[3],
+				   strcmp(argv[4], "bulk") == 0  ? IH_IMPORT_WRITE_BULK
+				   : strcmp(argv[4], "one") == 0 ? IH_IMPORT_WRITE_ONE
+								 : IH_IMPORT_WRITE_COPY);
 	if (argc == 4 && strcmp(argv[1], "copy") == 0)
 		return plain_copy(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "inserts") == 0)
 		return per_row(argv[2], argv[3], atol(argv[4]));
-	fprintf(stderr, "usage: import gen N FILE [SEED [TEMPLATE]] | parse FILE | import DB FILE one|bulk | copy SRC DST | "
+	fprintf(stderr, "usage: import gen N FILE [SEED [TEMPLATE]] | parse FILE | import DB FILE copy|one|bulk | copy SRC DST | "
 			"inserts SRC DST ROWS\n");
 	return 2;
 }

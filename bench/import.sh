@@ -9,8 +9,9 @@
 #
 # Uses $IH_TEST_CONNINFO when set, else starts throwaway servers with
 # durable settings (tests/servers.sh --bench).  The bulk file comes from
-# the marketplace simulator when it is built, else (or with IH_BENCH_GEN=own)
-# from bench/import gen, whose cards weigh what real ones do (about 8 KB).
+# bench/import gen, whose cards weigh what real ones do (about 8 KB, like
+# the shared fixture's card), or with IH_BENCH_GEN=sim from the marketplace
+# simulator (lighter cards, about 4.4 KB).
 set -eu
 build=$1; shift
 sizes=${*:-100000 400000}
@@ -51,7 +52,7 @@ echo "## bench/import: $(psql "$base" -qAt -c 'SHOW server_version') fsync=$(psq
 	"synchronous_commit=$(psql "$base" -qAt -c 'SHOW synchronous_commit'), $(nproc) cores"
 for n in $sizes; do
 	file=$work/cards-$n.jsonl.gz
-	if [ -x "$sim" ] && [ "${IH_BENCH_GEN:-}" != own ]; then
+	if [ -x "$sim" ] && [ "${IH_BENCH_GEN:-}" = sim ]; then
 		"$sim" --cards "$n" --seed 1 --write-bulk "$file" >/dev/null
 		gen="simulator"
 	else
@@ -76,12 +77,17 @@ for n in $sizes; do
 		fresh_db ih_bench_rows
 		"$tool" inserts "$src" "$base dbname=ih_bench_rows" 20000 | tee "$work/rows.out"
 		rows_s=$(sed -n 's/.*extrapolated to [0-9]* rows: \([0-9.]*\) s.*/\1/p' "$work/rows.out")
+		# the write path before COPY mode: one upsert statement per chunk
+		fresh_db ih_bench_one
+		"$tool" import "$base dbname=ih_bench_one" "$file" one | tee "$work/one.out"
+		one_s=$(sed -n 's/.* in, \([0-9.]*\) s,.*/\1/p' "$work/one.out")
 	else
 		rows_s=
+		one_s=
 	fi
 	imp=$(wall "$work/import.time")
 	parse=$(wall "$work/parse.time")
-	awk -v imp="$imp" -v parse="$parse" -v copy="$copy_s" -v rows="$rows_s" -v cards="$cards" -v snaps="$snaps" \
+	awk -v imp="$imp" -v parse="$parse" -v copy="$copy_s" -v rows="$rows_s" -v one="$one_s" -v cards="$cards" -v snaps="$snaps" \
 	    -v rss="$(rss_mb "$work/import.time")" -v prss="$(rss_mb "$work/parse.time")" 'BEGIN {
 		lim = parse > copy ? parse : copy
 		printf "| figure | value |\n|---|---:|\n"
@@ -91,7 +97,11 @@ for n in $sizes; do
 		printf "| parse-only (decompress + parse) | %.2f s |\n", parse
 		printf "| plain COPY of the same %d rows | %.2f s |\n", cards + snaps, copy
 		printf "| import / max(parse-only, plain COPY) | %.2fx (limit 1.5x) |\n", imp / lim
+		if (one != "")
+			printf "| the same import, upsert statement per chunk (no COPY of snapshots) | %.2f s |\n", one
 		if (rows != "")
 			printf "| per-row INSERTs, extrapolated from a 20000-row sample | %.1f s (%.0fx slower than the import; want >= 20x) |\n", rows, rows / imp
+		if (rows != "")
+			printf "| per-row INSERTs / plain COPY: what no import writing through one connection can beat | %.1fx |\n", rows / copy
 	}'
 done

@@ -151,7 +151,7 @@ static long plain_copy(const char *t, size_t n, int binary)
 	if (ih_copy_snapshots(g_c,
 			      binary ? "COPY price_snapshots (" COLS ") FROM STDIN (FORMAT binary)"
 				     : "COPY price_snapshots (" COLS ") FROM STDIN",
-			      binary, t, &us, g_rows, NULL, n, err, sizeof err) != 0) {
+			      binary, t, &us, g_rows, NULL, n, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "bench: %s\n", err);
 		exit(1);
 	}

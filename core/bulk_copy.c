@@ -435,7 +435,7 @@ static int send_buf(PGconn *c, ih_buf *b, char *err, size_t errlen)
 }
 
 int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *time_text, const int64_t *time_us,
-		      const ih_snap_row *rows, const size_t *idx, size_t m, char *err, size_t errlen)
+		      const ih_snap_row *rows, const size_t *idx, size_t m, char *sqlstate, char *err, size_t errlen)
 {
 	static const char header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 	ih_buf b = { 0 };
@@ -471,6 +471,10 @@ int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *t
 	}
 	while ((r = PQgetResult(c)) != NULL) {
 		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
+			const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+			if (sqlstate != NULL && st != NULL)
+				snprintf(sqlstate, 6, "%.5s", st);
 			ih_pg_error(err, errlen, "COPY", c, r);
 			rc = IH_BULK_ERR_DB;
 		}

@@ -32,10 +32,14 @@ void ih_pg_error(char *err, size_t errlen, const char *what, PGconn *c, const PG
  * `copy_sql` (which must name the columns in ih_snap_row order, preceded by
  * time when time_text / time_us is given).  binary: FORMAT binary, the
  * time as microseconds since 2000-01-01 (time_us); text: time_text.
- * Returns 0 or IH_BULK_ERR_DB with err.  Rows must have been validated.
+ * idx NULL: rows[0..m).  Returns 0 or IH_BULK_ERR_DB with err, and, when
+ * sqlstate is not NULL and the server refused the rows, its SQLSTATE (6
+ * bytes, e.g. "23505" for a key already present).  Rows must have been
+ * validated.
  */
 int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *time_text, const int64_t *time_us,
-		      const ih_snap_row *rows, const size_t *idx, size_t m, char *err, size_t errlen);
+		      const ih_snap_row *rows, const size_t *idx, size_t m, char *sqlstate, char *err,
+		      size_t errlen);
 
 /* Check every row; IH_BULK_ERR_INPUT naming the first bad row and field. */
 int ih_snap_validate(const ih_snap_row *rows, size_t n, char *err, size_t errlen);

@@ -309,7 +309,7 @@ static int write_chunk_copy(PGconn *c, const char *time_iso, const ih_snap_row *
 	rc = ih_copy_snapshots(c,
 			       g_copy_binary ? "COPY ih_stage_snap FROM STDIN (FORMAT binary)"
 					     : "COPY ih_stage_snap FROM STDIN",
-			       g_copy_binary, NULL, NULL, rows, idx, m, err, errlen);
+			       g_copy_binary, NULL, NULL, rows, idx, m, NULL, err, errlen);
 	if (rc != 0)
 		goto fail;
 	r = PQexecParams(c, "INSERT INTO price_snapshots (time, " SNAP_COLS ") SELECT $1::timestamptz, * FROM ih_stage_snap" ON_CONFLICT,

@@ -31,7 +31,6 @@ void imp_chunk_free(imp_chunk *k)
 	free(k->ids);
 	free(k->uuids);
 	free(k->prices);
-	free(k->snaps);
 	ih_buf_free(&k->arena);
 	free(k);
 }

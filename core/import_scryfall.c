@@ -287,62 +287,79 @@ static void *reader_main(void *arg)
 
 /* ---- the writer: the calling thread ------------------------------------- */
 
-static int write_chunk(PGconn *c, int mkt, const char *time_iso, int mode, imp_chunk *k, ih_buf *scratch,
-		       ih_import_stats *st, char *err, size_t errlen)
+typedef struct imp_writer {
+	PGconn *c;
+	int mkt;
+	const char *time_iso;
+	int mode;        /* IH_IMPORT_WRITE_*; COPY turns to ONE at its first conflict */
+	int64_t time_us; /* time_iso as PostgreSQL's binary timestamp */
+	int have_time_us;
+	ih_buf scratch;
+	imp_snaps snaps;
+} imp_writer;
+
+/* time_iso in microseconds since 2000-01-01 UTC, as the server reads it. */
+static int ask_time_us(imp_writer *w, char *err, size_t errlen)
 {
-	size_t m = 0;
+	const char *params[1] = { w->time_iso };
+	PGresult *r = PQexecParams(w->c,
+				   "SELECT ((extract(epoch FROM $1::timestamptz) - 946684800) * 1000000)::bigint", 1,
+				   NULL, params, NULL, NULL, 0);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+
+	if (ok) {
+		w->time_us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		w->have_time_us = 1;
+	}
+	else
+		ih_pg_error(err, errlen, "reading the snapshot time", w->c, r);
+	PQclear(r);
+	return ok ? 0 : IH_IMPORT_ERR_DB;
+}
+
+static int write_chunk(imp_writer *w, imp_chunk *k, ih_import_stats *st, char *err, size_t errlen)
+{
 	long written = 0, cards = 0;
-	int rc;
+	int rc, conflict = 0;
 
 	if (imp_chunk_seal(k) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return IH_IMPORT_ERR_NOMEM;
 	}
-	if (mode == IH_IMPORT_WRITE_ONE) {
-		rc = imp_write_chunk_one(c, mkt, time_iso, k, scratch, &cards, &written, err, errlen);
+	if (w->mode == IH_IMPORT_WRITE_COPY) {
+		if (!w->have_time_us && ask_time_us(w, err, errlen) != 0)
+			return IH_IMPORT_ERR_DB;
+		rc = imp_write_chunk_copy(w->c, w->mkt, w->time_us, k, &w->scratch, &w->snaps, &cards, &written,
+					  &conflict, err, errlen);
+		if (rc != 0 && !conflict)
+			return IH_IMPORT_ERR_DB;
+		if (conflict) { /* rows at this time exist: upsert this chunk and the rest */
+			st->upserting = 1;
+			w->mode = IH_IMPORT_WRITE_ONE;
+		}
+	}
+	if (w->mode == IH_IMPORT_WRITE_ONE) {
+		rc = imp_write_chunk_one(w->c, w->mkt, w->time_iso, k, &w->scratch, &cards, &written, err, errlen);
 		if (rc != 0)
 			return IH_IMPORT_ERR_DB;
-		st->cards_written += cards;
-		st->snapshots_written += written;
-		return 0;
 	}
-	rc = ih_bulk_upsert_cards(c, k->rows, k->n, err, errlen);
-	if (rc == 0)
-		rc = ih_bulk_resolve_scryfall(c, k->uuids, k->n, k->ids, err, errlen);
-	if (rc != 0)
-		return IH_IMPORT_ERR_DB;
-	st->cards_written += (long)k->n;
-	if (k->np > k->scap) {
-		ih_snap_row *a = realloc(k->snaps, k->np * sizeof *a);
-
-		if (a == NULL) {
+	if (w->mode == IH_IMPORT_WRITE_BULK) {
+		rc = ih_bulk_upsert_cards(w->c, k->rows, k->n, err, errlen);
+		if (rc == 0)
+			rc = ih_bulk_resolve_scryfall(w->c, k->uuids, k->n, k->ids, err, errlen);
+		if (rc != 0)
+			return IH_IMPORT_ERR_DB;
+		cards = (long)k->n;
+		if (imp_chunk_snaps(k, w->mkt, &w->snaps) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return IH_IMPORT_ERR_NOMEM;
 		}
-		k->snaps = a;
-		k->scap = k->np;
+		rc = ih_bulk_write_snapshots(w->c, w->time_iso, w->snaps.rows, w->snaps.n, 500, 0, &written, err,
+					     errlen);
+		if (rc != 0)
+			return IH_IMPORT_ERR_DB;
 	}
-	for (size_t i = 0; i < k->np; i++) {
-		const imp_price *p = &k->prices[i];
-		ih_snap_row *r = &k->snaps[m];
-
-		if (k->ids[p->card] <= 0)
-			continue; /* cannot happen: the card was just upserted */
-		memset(r, 0, sizeof *r);
-		r->card_id = k->ids[p->card];
-		r->marketplace_id = (int16_t)mkt;
-		r->condition = "NM";
-		r->finish = imp_price_keys[p->key].finish;
-		r->currency = imp_price_keys[p->key].currency;
-		r->language = k->rows[p->card].lang;
-		r->price = p->value;
-		r->num_listings = -1;
-		r->source = "scryfall-bulk";
-		m++;
-	}
-	rc = ih_bulk_write_snapshots(c, time_iso, k->snaps, m, 500, 0, &written, err, errlen);
-	if (rc != 0)
-		return IH_IMPORT_ERR_DB;
+	st->cards_written += cards;
 	st->snapshots_written += written;
 	return 0;
 }
@@ -382,7 +399,7 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 	imp_ctx x;
 	pthread_t th;
 	char time_buf[40], werr[1024] = "";
-	ih_buf scratch = { 0 };
+	imp_writer w = { .c = c, .mkt = marketplace_id, .mode = o->write_mode };
 	const char *time_iso = o->time_iso;
 	int rc, wrc = 0;
 
@@ -402,6 +419,7 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 		strftime(time_buf, sizeof time_buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 		time_iso = time_buf;
 	}
+	w.time_iso = time_iso;
 	rc = open_input(&x, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -424,7 +442,7 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 		if (k == NULL)
 			break;
 		if (c != NULL && wrc == 0) {
-			wrc = write_chunk(c, marketplace_id, time_iso, o->write_mode, k, &scratch, st, werr, sizeof werr);
+			wrc = write_chunk(&w, k, st, werr, sizeof werr);
 			atomic_store(&x.written_cards, st->cards_written);
 			progress(&x, 0);
 			if (wrc != 0) {
@@ -464,7 +482,8 @@ out:
 		imp_chunk_free(k);
 	}
 	ih_js_free(x.js);
-	ih_buf_free(&scratch);
+	ih_buf_free(&w.scratch);
+	free(w.snaps.rows);
 	pthread_mutex_destroy(&x.mu);
 	pthread_mutex_destroy(&x.pmu);
 	pthread_cond_destroy(&x.cv);
@@ -485,6 +504,8 @@ void ih_import_print_summary(FILE *f, const ih_import_stats *st, int rc, const c
 		fprintf(f, "%s)", st->rejected > st->nreasons ? "; ..." : "");
 	fprintf(f, ", %.1f MB in, %.2f s, %.0f rows/s", (double)st->bytes_in / 1e6, st->seconds,
 		(double)(st->cards_written + st->snapshots_written) / secs);
+	if (st->upserting)
+		fprintf(f, "; snapshots at this time existed (a rerun, or a card twice), so they were upserted");
 	if (rc != 0)
 		fprintf(f, "; error: %s%s", errtext != NULL && *errtext ? errtext : "unknown",
 			st->cards_written > 0 ? " (the chunks committed before it stay; a rerun converges)" : "");

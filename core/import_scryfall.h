@@ -5,8 +5,8 @@
  * array, gzipped or not; told apart by content) into `cards` and Scryfall's
  * price snapshots.  A reader thread decompresses and parses into chunks of
  * cards, a bounded queue of two chunks hands them to the calling thread,
- * which writes each chunk (cards through COPY and one upsert, their ids in
- * one statement, the snapshots through COPY and one upsert) and commits it.
+ * which writes each chunk (cards through COPY and one upsert that answers
+ * their ids, the snapshots through a binary COPY) and commits it.
  * An interrupted import keeps the chunks it committed; a rerun with the
  * same snapshot time converges to the same rows.  Memory stays flat: a
  * fixed number of recycled chunks and fixed-size stream buffers.
@@ -35,9 +35,15 @@ typedef struct ih_import_opts {
 	int write_mode;           /* IH_IMPORT_WRITE_*: for the benchmark */
 } ih_import_opts;
 
-/* One statement per chunk for cards and snapshots (the default), or the
- * three bulk calls (upsert cards, resolve ids, write snapshots). */
-enum { IH_IMPORT_WRITE_ONE = 0, IH_IMPORT_WRITE_BULK = 1 };
+/*
+ * How chunks are written.  COPY (the default): the cards upsert answers
+ * their ids and the snapshots are COPYed straight into price_snapshots;
+ * the first chunk that meets rows already at the import's time switches
+ * the import to ONE.  ONE: one statement per chunk upserts cards and
+ * snapshots.  BULK: the three bulk calls (upsert cards, resolve ids,
+ * write snapshots); for comparison.
+ */
+enum { IH_IMPORT_WRITE_COPY = 0, IH_IMPORT_WRITE_ONE = 1, IH_IMPORT_WRITE_BULK = 2 };
 
 #define IH_IMPORT_CHUNK_DEFAULT 5000
 #define IH_IMPORT_MAX_REASONS 5
@@ -51,6 +57,7 @@ typedef struct ih_import_stats {
 	long long bytes_in, bytes_out;
 	double seconds;
 	int reached_end;          /* the input was read to its end */
+	int upserting;            /* COPY met rows at this time: the rest was upserted */
 	const char *format;       /* "gzip JSONL", ... (static) */
 	int nreasons;
 	char reasons[IH_IMPORT_MAX_REASONS][200]; /* "line 5: 'id' is not a uuid (...)" */

@@ -391,10 +391,10 @@ static void test_formats(void)
 	paths[1] = p1;
 	paths[2] = p2;
 	paths[3] = p3;
-	for (int i = 0; i < 8; i++) {
-		g_mode = i < 4 ? IH_IMPORT_WRITE_ONE : IH_IMPORT_WRITE_BULK;
+	for (int i = 0; i < 12; i++) {
+		g_mode = i / 4; /* COPY, ONE, BULK */
 		wipe();
-		CU_ASSERT_EQUAL(run(paths[i % 4], T1, i >= 6 ? 1 : 0, &st, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(run(paths[i % 4], T1, i % 4 >= 2 ? 1 : 0, &st, err, sizeof err), 0);
 		CU_ASSERT_STRING_EQUAL(st.format, names[i % 4]);
 		CU_ASSERT_EQUAL(st.cards_read, 6);
 		CU_ASSERT_EQUAL(st.cards_written, 6);
@@ -403,7 +403,7 @@ static void test_formats(void)
 		CU_ASSERT(st.reached_end);
 		check_six_cards();
 	}
-	g_mode = IH_IMPORT_WRITE_ONE;
+	g_mode = IH_IMPORT_WRITE_COPY;
 }
 
 static void test_bad_lines(void)
@@ -485,9 +485,16 @@ static void test_rerun(void)
 		return;
 	wipe();
 	CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T1, 2, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.upserting, 0); /* a fresh time: snapshots COPYed straight in */
 	a = dump();
+	/* the same time again: the first chunk's COPY meets its rows, is rolled
+	 * back and written again as an upsert, and so is the rest */
 	CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T1, 2, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.upserting, 1);
+	CU_ASSERT_EQUAL(st.cards_written, 6);
+	CU_ASSERT_EQUAL(st.snapshots_written, 16);
 	CU_ASSERT_EQUAL(run(gz_file("cards_array.json", "again.gz", 0), T1, 0, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.upserting, 1);
 	b = dump();
 	CU_ASSERT_STRING_EQUAL(a, b);
 	CU_ASSERT(strlen(a) > 100);
@@ -515,7 +522,7 @@ static void test_db_refuses(void)
 				      "IF NEW.collector_number = '1000' THEN RAISE EXCEPTION 'boom on %', NEW.name; END IF; "
 				      "RETURN NEW; END $$; "
 				      "CREATE TRIGGER boom BEFORE INSERT ON cards FOR EACH ROW EXECUTE FUNCTION boom()") == 0);
-	for (int mode = 0; mode < 2; mode++) {
+	for (int mode = IH_IMPORT_WRITE_COPY; mode <= IH_IMPORT_WRITE_BULK; mode++) {
 		g_mode = mode;
 		wipe();
 		CU_ASSERT_EQUAL(run(DATA "cards.jsonl", T1, 2, &st, err, sizeof err), IH_IMPORT_ERR_DB);
@@ -524,7 +531,7 @@ static void test_db_refuses(void)
 		CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 2);
 		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 12);
 	}
-	g_mode = IH_IMPORT_WRITE_ONE;
+	g_mode = IH_IMPORT_WRITE_COPY;
 	pgt_exec(g_c, "DROP TRIGGER boom ON cards; DROP FUNCTION boom()");
 }
 
@@ -587,10 +594,17 @@ static void test_duplicate_in_file(void)
 	}
 	snprintf(path, sizeof path, "%s/dup.jsonl", g_dir);
 	spit(path, q2, 2 * n);
-	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 6);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 16);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE price = 11.11 AND currency = 'USD'"), 1);
+	/* both copies in one chunk, then in different chunks (the second copy
+	 * of Fable meets the first one's rows and turns the import to upserts) */
+	for (size_t chunk = 0; chunk <= 4; chunk += 4) {
+		wipe();
+		CU_ASSERT_EQUAL(run(path, T1, chunk, &st, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(st.upserting, chunk != 0);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 6);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 16);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE price = 11.11 AND currency = 'USD'"), 1);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE price = 18.13 AND currency = 'USD'"), 0);
+	}
 	free(p);
 	free(q2);
 }
