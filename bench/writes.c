@@ -143,11 +143,13 @@ static long bulk(const char *t, size_t n, long threshold)
 
 static long plain_copy(const char *t, size_t n, int binary)
 {
-	char err[512], sql[256];
+	char err[512];
 	int64_t us;
 
-	snprintf(sql, sizeof sql, "SELECT ((extract(epoch FROM '%s'::timestamptz) - 946684800) * 1000000)::bigint", t);
-	us = qlong(sql);
+	if (ih_pg_time_us(g_c, t, &us, err, sizeof err) != 0) {
+		fprintf(stderr, "bench: %s\n", err);
+		exit(1);
+	}
 	if (ih_copy_snapshots(g_c,
 			      binary ? "COPY price_snapshots (" COLS ") FROM STDIN (FORMAT binary)"
 				     : "COPY price_snapshots (" COLS ") FROM STDIN",

@@ -434,6 +434,21 @@ static int send_buf(PGconn *c, ih_buf *b, char *err, size_t errlen)
 	return 0;
 }
 
+int ih_pg_time_us(PGconn *c, const char *time_iso, int64_t *us, char *err, size_t errlen)
+{
+	const char *params[1] = { time_iso };
+	PGresult *r = PQexecParams(c, "SELECT ((extract(epoch FROM $1::timestamptz) - 946684800) * 1000000)::bigint",
+				   1, NULL, params, NULL, NULL, 0);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+
+	if (ok)
+		*us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	else
+		ih_pg_error(err, errlen, "reading the snapshot time", c, r);
+	PQclear(r);
+	return ok ? 0 : IH_BULK_ERR_DB;
+}
+
 int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *time_text, const int64_t *time_us,
 		      const ih_snap_row *rows, const size_t *idx, size_t m, char *sqlstate, char *err, size_t errlen)
 {

@@ -27,6 +27,10 @@ void ih_buf_free(ih_buf *b);
 /* Trim libpq's trailing newline into err, prefixed "what: ". */
 void ih_pg_error(char *err, size_t errlen, const char *what, PGconn *c, const PGresult *r);
 
+/* time_iso as PostgreSQL reads it, in microseconds since 2000-01-01 UTC
+ * (a binary COPY's timestamptz).  0 or IH_BULK_ERR_DB with err. */
+int ih_pg_time_us(PGconn *c, const char *time_iso, int64_t *us, char *err, size_t errlen);
+
 /*
  * Send rows[idx[0..m)] through a COPY ... FROM STDIN already started with
  * `copy_sql` (which must name the columns in ih_snap_row order, preceded by

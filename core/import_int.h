@@ -81,20 +81,20 @@ int imp_stream_url(const char *url, const char *user_agent, int (*sink)(void *ud
 int imp_write_chunk_one(PGconn *c, int marketplace_id, const char *time_iso, const imp_chunk *k, ih_buf *b,
 			long *cards, long *snaps, char *err, size_t errlen);
 
-/*
- * COPY mode: write a sealed chunk in one transaction: cards through
- * staging and one upsert that answers their ids, then the snapshots
- * through a binary COPY straight into price_snapshots at time_us
- * (microseconds since 2000-01-01 UTC).  When that COPY meets a key
- * already present, *conflict is set and the chunk is rolled back
- * (IH_BULK_ERR_DB): write it, and the rest, with imp_write_chunk_one.
- */
 /* The writer's snapshot rows, one array reused chunk after chunk. */
 typedef struct imp_snaps {
 	ih_snap_row *rows;
 	size_t n, cap;
 } imp_snaps;
 
+/*
+ * COPY mode: write a sealed chunk in one transaction: cards through
+ * staging and one upsert that answers their ids, then the snapshots
+ * through a binary COPY straight into price_snapshots at time_us
+ * (ih_pg_time_us).  When that COPY meets a key already present,
+ * *conflict is set and the chunk is rolled back (IH_BULK_ERR_DB): write
+ * it, and the rest, with imp_write_chunk_one.
+ */
 int imp_write_chunk_copy(PGconn *c, int marketplace_id, int64_t time_us, imp_chunk *k, ih_buf *b, imp_snaps *sn,
 			 long *cards, long *snaps, int *conflict, char *err, size_t errlen);
 

@@ -292,30 +292,10 @@ typedef struct imp_writer {
 	int mkt;
 	const char *time_iso;
 	int mode;        /* IH_IMPORT_WRITE_*; COPY turns to ONE at its first conflict */
-	int64_t time_us; /* time_iso as PostgreSQL's binary timestamp */
-	int have_time_us;
+	int64_t time_us; /* COPY mode: time_iso as PostgreSQL's binary timestamp */
 	ih_buf scratch;
 	imp_snaps snaps;
 } imp_writer;
-
-/* time_iso in microseconds since 2000-01-01 UTC, as the server reads it. */
-static int ask_time_us(imp_writer *w, char *err, size_t errlen)
-{
-	const char *params[1] = { w->time_iso };
-	PGresult *r = PQexecParams(w->c,
-				   "SELECT ((extract(epoch FROM $1::timestamptz) - 946684800) * 1000000)::bigint", 1,
-				   NULL, params, NULL, NULL, 0);
-	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-
-	if (ok) {
-		w->time_us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		w->have_time_us = 1;
-	}
-	else
-		ih_pg_error(err, errlen, "reading the snapshot time", w->c, r);
-	PQclear(r);
-	return ok ? 0 : IH_IMPORT_ERR_DB;
-}
 
 static int write_chunk(imp_writer *w, imp_chunk *k, ih_import_stats *st, char *err, size_t errlen)
 {
@@ -327,8 +307,6 @@ static int write_chunk(imp_writer *w, imp_chunk *k, ih_import_stats *st, char *e
 		return IH_IMPORT_ERR_NOMEM;
 	}
 	if (w->mode == IH_IMPORT_WRITE_COPY) {
-		if (!w->have_time_us && ask_time_us(w, err, errlen) != 0)
-			return IH_IMPORT_ERR_DB;
 		rc = imp_write_chunk_copy(w->c, w->mkt, w->time_us, k, &w->scratch, &w->snaps, &cards, &written,
 					  &conflict, err, errlen);
 		if (rc != 0 && !conflict)
@@ -420,6 +398,8 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 		time_iso = time_buf;
 	}
 	w.time_iso = time_iso;
+	if (c != NULL && w.mode == IH_IMPORT_WRITE_COPY && ih_pg_time_us(c, time_iso, &w.time_us, err, errlen) != 0)
+		return IH_IMPORT_ERR_DB;
 	rc = open_input(&x, err, errlen);
 	if (rc != 0)
 		return rc;
