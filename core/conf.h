@@ -52,6 +52,7 @@ typedef struct ih_config {
 		long long pool_size;
 		long long connect_timeout;   /* seconds */
 		long long checkout_timeout_ms;
+		long long statement_timeout_ms; /* bound on every database call */
 	} database;
 	struct {
 		int present;                 /* the group was in the file */
@@ -74,6 +75,8 @@ typedef struct ih_config {
 		long long deadline;          /* a plugin run past this is 'timeout', seconds */
 		long long max_response_bytes;
 		long long copy_threshold;    /* rows at or above which writes use COPY */
+		long long max_buffered_rows; /* unwritten rows a run may hold */
+		long long stop_wait;         /* seconds a stop waits for a live run */
 	} ingest;
 	struct {
 		char *level;
