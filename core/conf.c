@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "conf.h"
 
 /* ---- error list ------------------------------------------------------ */
@@ -672,36 +674,95 @@ int ih_pc_enabled(const ih_plugin_config *pc)
 
 /* ---- printing --------------------------------------------------------- */
 
+/*
+ * Masking a libpq connection string.  libpq itself parses it
+ * (PQconninfoParse: key=value with blanks around '=', single quotes and
+ * backslash escapes, and postgresql:// or postgres:// URIs with userinfo,
+ * host lists and query parameters), so the masker never disagrees with the
+ * connection about where a value ends.  The result is rebuilt in key=value
+ * form, in libpq's option order, whatever form was written: a URI
+ * "postgresql://u:pw@h:5432/db?sslmode=require" prints as
+ * "host=h port=5432 dbname=db user=u password=*** sslmode=require".  Every
+ * value of a secret key is "***": libpq marks those with dispchar '*'
+ * (password, sslpassword); a key whose name says password or secret is
+ * masked as well, for keys a newer libpq adds.  A dbname that is itself a
+ * connection string (libpq expands the first one) is masked the same way.
+ * What libpq cannot parse is not shown at all: its error message may quote
+ * a piece of the string, so neither is printed.
+ */
+#define CONNINFO_MASK "***"
+#define CONNINFO_UNPARSABLE "(unparsable conninfo, not shown)"
+
+static int secret_conn_key(const PQconninfoOption *o)
+{
+	return (o->dispchar != NULL && strchr(o->dispchar, '*') != NULL) || strstr(o->keyword, "password") != NULL ||
+	       strstr(o->keyword, "secret") != NULL;
+}
+
+/* A value as libpq reads it back: bare when it can be, else single-quoted
+ * with ' and \ escaped. */
+static void put_conn_value(FILE *m, const char *v)
+{
+	int bare = *v != '\0';
+
+	for (const char *p = v; *p && bare; p++)
+		bare = !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v' ||
+			 *p == '\'' || *p == '\\');
+	if (bare) {
+		fputs(v, m);
+		return;
+	}
+	fputc('\'', m);
+	for (const char *p = v; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			fputc('\\', m);
+		fputc(*p, m);
+	}
+	fputc('\'', m);
+}
+
+/* A dbname libpq would expand as a connection string. */
+static int looks_like_conninfo(const char *v)
+{
+	return strchr(v, '=') != NULL || strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0;
+}
+
 char *ih_mask_conninfo(const char *conninfo)
 {
-	char *out = strdup(conninfo != NULL ? conninfo : "");
-	char *p;
+	PQconninfoOption *opts;
+	char *errmsg = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *m;
+	int n = 0;
 
-	if (out == NULL)
+	opts = PQconninfoParse(conninfo != NULL ? conninfo : "", &errmsg);
+	PQfreemem(errmsg); /* never printed: it may quote a piece of the string */
+	if (opts == NULL)
+		return strdup(CONNINFO_UNPARSABLE);
+	m = open_memstream(&out, &len);
+	if (m == NULL) {
+		PQconninfoFree(opts);
 		return NULL;
-	/* key=value form: blank out password=... up to the next space */
-	for (p = strstr(out, "password"); p != NULL; p = strstr(p + 1, "password")) {
-		char *q = p + 8;
-
-		while (*q == ' ')
-			q++;
-		if (*q != '=')
-			continue;
-		q++;
-		while (*q == ' ')
-			q++;
-		while (*q != '\0' && *q != ' ')
-			*q++ = '*';
 	}
-	/* URI form: postgresql://user:secret@host */
-	p = strstr(out, "://");
-	if (p != NULL) {
-		char *at = strchr(p + 3, '@');
-		char *colon = strchr(p + 3, ':');
+	for (const PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		fprintf(m, "%s%s=", n++ ? " " : "", o->keyword);
+		if (secret_conn_key(o)) {
+			fputs(CONNINFO_MASK, m);
+		} else if (strcmp(o->keyword, "dbname") == 0 && looks_like_conninfo(o->val)) {
+			char *inner = ih_mask_conninfo(o->val);
 
-		if (at != NULL && colon != NULL && colon < at)
-			for (char *q = colon + 1; q < at; q++)
-				*q = '*';
+			put_conn_value(m, inner != NULL && strcmp(inner, CONNINFO_UNPARSABLE) != 0 ? inner : CONNINFO_MASK);
+			free(inner);
+		} else {
+			put_conn_value(m, o->val);
+		}
+	}
+	PQconninfoFree(opts);
+	if (fclose(m) != 0) {
+		free(out);
+		return NULL;
 	}
 	return out;
 }
@@ -712,12 +773,14 @@ static void print_value(FILE *f, const ih_config_key *k, const typed *v, int set
 		fprintf(f, "(unset)");
 		return;
 	}
+	/* a secret of any type is masked; an empty string shows it is unset */
+	if (k->secret && (k->type != IH_CFG_STRING || (v->s != NULL && v->s[0] != '\0'))) {
+		fputs(k->type == IH_CFG_STRING ? "\"********\"" : "********", f);
+		return;
+	}
 	switch (k->type) {
 	case IH_CFG_STRING:
-		if (k->secret && v->s != NULL && v->s[0] != '\0')
-			fprintf(f, "\"********\"");
-		else
-			fprintf(f, "\"%s\"", v->s != NULL ? v->s : "");
+		fprintf(f, "\"%s\"", v->s != NULL ? v->s : "");
 		break;
 	case IH_CFG_BOOL: fprintf(f, "%s", v->i ? "true" : "false"); break;
 	case IH_CFG_INT: fprintf(f, "%lld", v->i); break;

@@ -124,11 +124,20 @@ int ih_pc_double(const ih_plugin_config *pc, const char *key, double *out);
 /* Convenience for the host: 1 if enabled (default true). */
 int ih_pc_enabled(const ih_plugin_config *pc);
 
-/* Print the effective config, secrets masked. */
+/* Print the effective config: every key marked secret (host table or the
+ * plugin's own table) as ********, database.conninfo through ih_mask_conninfo. */
 void ih_config_print(const ih_config *cfg, FILE *f);
 void ih_plugin_config_print(const ih_plugin_config *pc, const char *name, FILE *f);
 
-/* Copy of conninfo with any password=... masked, for messages. Caller frees. */
+/*
+ * A libpq connection string fit for messages, or NULL when out of memory;
+ * the caller frees it.  conninfo (NULL reads as "") is parsed by libpq
+ * (key=value, quoting, escapes, postgresql:// and postgres:// URIs) and
+ * rebuilt as key=value in libpq's option order, with the value of every
+ * secret key (password, sslpassword, ...) as "***", also inside a dbname
+ * that is itself a connection string.  What libpq cannot parse comes back as
+ * "(unparsable conninfo, not shown)".  Thread-safe.
+ */
 char *ih_mask_conninfo(const char *conninfo);
 
 /* 1 if `name` is enabled in cfg (section absent or enabled = true). */

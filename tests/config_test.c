@@ -199,10 +199,146 @@ static void test_secrets_masked(void)
 	CU_ASSERT_PTR_NULL(strstr(buf, "hunter2"));
 	CU_ASSERT_PTR_NULL(strstr(buf, "redis-secret"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "dbname=p"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "password=***"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "  password = \"********\";")); /* redis */
 	free(buf);
 	m = ih_mask_conninfo("postgresql://u:pw@h/db");
-	CU_ASSERT_STRING_EQUAL(m, "postgresql://u:**@h/db");
+	CU_ASSERT_STRING_EQUAL(m, "user=u password=*** dbname=db host=h");
 	free(m);
+	ih_config_free(cfg);
+	unlink(path);
+}
+
+/* ih_mask_conninfo(in) is `want`, and no piece of `secret` shows. */
+static void mask_case(const char *in, const char *want, const char *secret)
+{
+	char *m = ih_mask_conninfo(in);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	if (want != NULL && strcmp(m, want) != 0)
+		printf("\n  mask(%s)\n    = %s\n want %s\n", in, m, want);
+	if (want != NULL)
+		CU_ASSERT_STRING_EQUAL(m, want);
+	/* every word of the secret, so "my secret pw" cannot leak as "secret pw" */
+	if (secret != NULL) {
+		char words[256], *save = NULL;
+
+		snprintf(words, sizeof words, "%s", secret);
+		for (char *w = strtok_r(words, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save)) {
+			if (strstr(m, w) != NULL)
+				printf("\n  mask(%s) = %s shows '%s'\n", in, m, w);
+			CU_ASSERT_PTR_NULL(strstr(m, w));
+		}
+	}
+	free(m);
+}
+
+static void test_mask_conninfo_forms(void)
+{
+	/* key=value, blanks around '=', quotes, escapes */
+	mask_case("host=db password=hunter2 dbname=p", "password=*** dbname=p host=db", "hunter2");
+	mask_case("host=db password='my secret pw' dbname=p", "password=*** dbname=p host=db", "my secret pw");
+	mask_case("host = db password = 'my secret pw'  dbname = p", "password=*** dbname=p host=db", "my secret pw");
+	mask_case("password = 'it\\'s a \\\\ trap' host=db", "password=*** host=db", "it\\'s trap");
+	mask_case("password=zq\\ xv host=db", "password=*** host=db", "zq xv");
+	mask_case("host=db sslpassword='kq zv' sslmode=verify-full", "host=db sslmode=verify-full sslpassword=***",
+		  "kq zv");
+	mask_case("password=qqq1 password=qqq2", "password=***", "qqq1 qqq2"); /* the last one wins, both hidden */
+	/* values that need quoting keep it */
+	mask_case("dbname='my db' application_name='it\\'s'", "dbname='my db' application_name='it\\'s'", NULL);
+	mask_case("", "", NULL);
+	mask_case(NULL, "", NULL);
+	/* URIs: userinfo and query parameters */
+	mask_case("postgresql://alice:s3cr3t@db.example:5433/prices?sslmode=require",
+		  "user=alice password=*** dbname=prices host=db.example port=5433 sslmode=require", "s3cr3t");
+	mask_case("postgres://alice:zq%20xv@db/prices", "user=alice password=*** dbname=prices host=db", "zq xv");
+	mask_case("postgresql://db/prices?user=bob&password=qp-secret&sslpassword=qk-secret",
+		  "user=bob password=*** dbname=prices host=db sslpassword=***", "qp-secret qk-secret");
+	mask_case("postgresql://alice@h1:1,h2:2/db", "user=alice dbname=db host=h1,h2 port=1,2", NULL);
+	/* a dbname that is itself a connection string */
+	mask_case("dbname='host=x password=inner-pw'", "dbname='password=*** host=x'", "inner-pw");
+	mask_case("dbname='postgresql://u:inner-pw@x/d'", "dbname='user=u password=*** dbname=d host=x'", "inner-pw");
+	/* what libpq cannot parse is never shown */
+	mask_case("host=db password='unterminated secret", "(unparsable conninfo, not shown)", "unterminated secret");
+	mask_case("host=db password my-secret", "(unparsable conninfo, not shown)", "my-secret");
+	mask_case("postgresql://u:pw-secret@[::1/db", "(unparsable conninfo, not shown)", "pw-secret");
+	mask_case("nosuchkey=val-secret password=x", "(unparsable conninfo, not shown)", "val-secret");
+}
+
+/* Every key marked secret in a plugin's table is masked, whatever its type;
+ * an empty one prints as empty (it shows the key is unset). */
+static const ih_config_key secret_keys[] = {
+	{ "api_secret", IH_CFG_STRING, NULL, 1, 0, 1, 0, "a secret string" },
+	{ "empty_secret", IH_CFG_STRING, "", 1, 0, 1, 0, "an unset secret" },
+	{ "pin", IH_CFG_INT, NULL, 1, 0, 1, 0, "a secret number" },
+	{ "plain", IH_CFG_STRING, NULL, 1, 0, 0, 0, "not a secret" },
+	{ NULL, IH_CFG_END, NULL, 0, 0, 0, 0, NULL },
+};
+
+static ih_plugin_descriptor secret_desc = { IH_PLUGIN_DESCRIPTOR_HEAD, "sec", "1", "sec", "EUR", NULL,
+					    IH_FETCH_CARD_LIST, NULL, NULL, NULL, secret_keys, "https://api.example/v2",
+					    1, 0, 0 };
+
+static void test_plugin_secrets_masked(void)
+{
+	ih_config *cfg = NULL;
+	ih_errors errs = { 0 };
+	ih_plugin_config *pc;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	write_conf("plugins: { sec: { api_secret = \"str-secret-1\"; pin = 987654; plain = \"shown-value\"; }; };\n");
+	CU_ASSERT_EQUAL_FATAL(ih_config_load(path, &cfg, &errs), 0);
+	pc = ih_config_bind(cfg, "sec", &secret_desc, &errs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pc);
+	mem = open_memstream(&buf, &len);
+	ih_plugin_config_print(pc, "sec", mem);
+	fclose(mem);
+	CU_ASSERT_PTR_NULL(strstr(buf, "str-secret-1"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "987654"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "api_secret = \"********\";"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "pin = ********;"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "empty_secret = \"\";"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "plain = \"shown-value\";"));
+	free(buf);
+	ih_plugin_config_free(pc);
+	ih_config_free(cfg);
+	unlink(path);
+}
+
+/* Every host key marked secret is masked by ih_config_print. */
+static void test_host_secrets_masked(void)
+{
+	ih_config *cfg = NULL;
+	ih_errors errs = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	write_conf("database: { conninfo = \"host=db password = 'my secret pw' dbname=p\"; };\n"
+		   "redis: { password = \"redis pass word\"; };\n");
+	CU_ASSERT_EQUAL_FATAL(ih_config_load(path, &cfg, &errs), 0);
+	mem = open_memstream(&buf, &len);
+	ih_config_print(cfg, mem);
+	fclose(mem);
+	CU_ASSERT_PTR_NULL(strstr(buf, "secret"));
+	CU_ASSERT_PTR_NULL(strstr(buf, " pw"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "pass word"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "conninfo = \"password=*** dbname=p host=db\";"));
+	free(buf);
+	ih_config_free(cfg);
+	unlink(path);
+	/* an unparsable conninfo is not shown at all */
+	write_conf("database: { conninfo = \"host=db password='open quote secret\"; };\n");
+	CU_ASSERT_EQUAL_FATAL(ih_config_load(path, &cfg, &errs), 0);
+	buf = NULL;
+	mem = open_memstream(&buf, &len);
+	ih_config_print(cfg, mem);
+	fclose(mem);
+	CU_ASSERT_PTR_NULL(strstr(buf, "secret"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "conninfo = \"(unparsable conninfo, not shown)\";"));
+	free(buf);
 	ih_config_free(cfg);
 	unlink(path);
 }
@@ -235,6 +371,9 @@ int main(void)
 		{ "plugin's own keys bound with defaults", test_bind_plugin_keys },
 		{ "plugin: unknown key and missing required key", test_bind_unknown_and_missing },
 		{ "secrets masked when printed", test_secrets_masked },
+		{ "conninfo masking: key=value, quotes, escapes, URIs, unparsable", test_mask_conninfo_forms },
+		{ "host keys marked secret masked by ih_config_print", test_host_secrets_masked },
+		{ "plugin keys marked secret masked, any type", test_plugin_secrets_masked },
 		{ "etc/ingesthost.conf.example loads", test_example_loads },
 		CU_TEST_INFO_NULL,
 	};
