@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "host.h"
 #include "http.h"
+#include "mockmarket/expected.h"
 #include "mockmarket/universe.h"
 #include "testutil.h"
 
@@ -243,81 +244,15 @@ static void add(lines *l, const char *fmt, ...)
 	l->v[l->n++] = strdup(buf);
 }
 
-static const char *ct_grade(const char *g)
+static void add_line(void *ud, const char *line)
 {
-	if (strcmp(g, "Mint") == 0 || strcmp(g, "Near Mint") == 0)
-		return "NM";
-	if (strcmp(g, "Slightly Played") == 0)
-		return "LP";
-	if (strcmp(g, "Moderately Played") == 0)
-		return "MP";
-	if (strcmp(g, "Played") == 0 || strcmp(g, "Heavily Played") == 0)
-		return "HP";
-	return "DMG";
+	add(ud, "%s", line);
 }
 
+/* What the simulator served: the simulator's own definition (mockmarket/expected.c). */
 static void expected(lines *l)
 {
-	static const char *const sf_finish[MU_NPRICES] = { "nonfoil", "foil", "etched", "nonfoil", "foil", "etched",
-							   "nonfoil" };
-	static const char *const sf_cur[MU_NPRICES] = { "USD", "USD", "USD", "EUR", "EUR", "EUR", "TIX" };
-	static const char *const fin[3] = { "nonfoil", "foil", "etched" };
-	char m[32];
-
-	for (int i = 0; i < NCARDS; i++) {
-		mu_card c;
-		mu_tcg_row t[3];
-		mu_mp_row mp;
-		mu_listing ls[MU_MAX_LISTINGS];
-		int nt, nl;
-
-		mu_card_get(SEED, i, &c);
-		for (int k = 0; k < MU_NPRICES; k++)
-			if (c.sf[k] >= 0 && k != MU_EUR_ETCHED)
-				add(l, "%s|scryfall|NM|%s|%s|%s|%s|-1", c.scryfall_id, sf_finish[k], c.lang, sf_cur[k],
-				    mu_money(c.sf[k], m));
-		nt = mu_tcg_rows(SEED, &c, t);
-		for (int j = 0; j < nt; j++) {
-			int64_t p = t[j].market >= 0 ? t[j].market : t[j].mid >= 0 ? t[j].mid : t[j].low;
-			const char *f = t[j].product_id == c.tcgplayer_etched_id ? "etched"
-					: strcmp(t[j].sub_type, "Foil") == 0   ? "foil"
-									       : "nonfoil";
-
-			if (p >= 0)
-				add(l, "%s|tcgplayer|NM|%s|%s|USD|%s|-1", c.scryfall_id, f, c.lang, mu_money(p, m));
-		}
-		mu_mp_row_get(SEED, &c, &mp);
-		for (int f = 0; f < 3; f++) {
-			if (mp.nm[f] > 0)
-				add(l, "%s|manapool|NM|%s|%s|USD|%s|%d", c.scryfall_id, fin[f], c.lang,
-				    mu_money(mp.nm[f], m), (int)mp.quantity);
-			if (mp.lp[f] > 0)
-				add(l, "%s|manapool|LP|%s|%s|USD|%s|%d", c.scryfall_id, fin[f], c.lang,
-				    mu_money(mp.lp[f], m), (int)mp.quantity);
-		}
-		/* CardTrader: cheapest listing and count per condition, finish, language */
-		nl = mu_listings(SEED, &c, ls);
-		for (int a = 0; a < nl; a++) {
-			const char *lang = strcmp(ls[a].lang, "jp") == 0 ? "ja" : ls[a].lang;
-			int dup = 0, count = 0;
-			int64_t min = ls[a].cents;
-
-			for (int b = 0; b < a; b++)
-				dup |= strcmp(ct_grade(ls[b].grade), ct_grade(ls[a].grade)) == 0 &&
-				       ls[b].foil == ls[a].foil && strcmp(ls[b].lang, ls[a].lang) == 0;
-			if (dup)
-				continue;
-			for (int b = 0; b < nl; b++)
-				if (strcmp(ct_grade(ls[b].grade), ct_grade(ls[a].grade)) == 0 && ls[b].foil == ls[a].foil &&
-				    strcmp(ls[b].lang, ls[a].lang) == 0) {
-					count++;
-					if (ls[b].cents < min)
-						min = ls[b].cents;
-				}
-			add(l, "%s|cardtrader|%s|%s|%s|EUR|%s|%d", c.scryfall_id, ct_grade(ls[a].grade),
-			    ls[a].foil ? "foil" : "nonfoil", lang, mu_money(min, m), count);
-		}
-	}
+	mu_expected_lines(SEED, NCARDS, -1, add_line, l);
 }
 
 static void stored(lines *l)

@@ -1,7 +1,8 @@
 # The marketplace simulator (tests, demo, benchmarks) and its universe.
 if ENABLE_TESTS
 noinst_LTLIBRARIES += tests/mockmarket/libmockuniverse.la
-tests_mockmarket_libmockuniverse_la_SOURCES = tests/mockmarket/universe.c tests/mockmarket/universe.h
+tests_mockmarket_libmockuniverse_la_SOURCES = tests/mockmarket/universe.c tests/mockmarket/universe.h \
+	tests/mockmarket/expected.c tests/mockmarket/expected.h
 
 noinst_PROGRAMS += tests/mockmarket/ingest-mockmarket
 tests_mockmarket_ingest_mockmarket_SOURCES = tests/mockmarket/main.c tests/mockmarket/server.c \

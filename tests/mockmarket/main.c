@@ -247,6 +247,53 @@ out:
 	return rc;
 }
 
+/* ---- --print-expected: the lines the host stores, sorted ------------------- */
+
+typedef struct line_set {
+	char **v;
+	size_t n, cap;
+} line_set;
+
+static void keep_line(void *ud, const char *line)
+{
+	line_set *l = ud;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4096;
+		l->v = realloc(l->v, l->cap * sizeof *l->v);
+		if (l->v == NULL) {
+			perror("ingest-mockmarket");
+			exit(1);
+		}
+	}
+	l->v[l->n++] = strdup(line);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int print_expected(const mm_state *s, const char *mkt)
+{
+	line_set l = { 0 };
+	int m = mkt != NULL ? mu_mkt_index(mkt) : -1;
+
+	if (mkt != NULL && m < 0) {
+		fprintf(stderr, "ingest-mockmarket: --print-expected: unknown marketplace '%s'\n", mkt);
+		return 1;
+	}
+	mu_expected_lines(s->seed, s->ncards, m, keep_line, &l);
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof *l.v, cmp_line);
+	for (size_t i = 0; i < l.n; i++) {
+		puts(l.v[i]);
+		free(l.v[i]);
+	}
+	free(l.v);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -254,11 +301,14 @@ static void usage(FILE *f)
 		"                         [--fault MKT:KIND[:N]]... [--rate MKT:RPS]...\n"
 		"                         [--cardtrader-token T] [--cardtrader-currency CUR]\n"
 		"                         [--tcgplayer-public K] [--tcgplayer-private K] [--tcgplayer-expires S]\n"
+		"                         [--chaos SEED:PERCENT] [--chaos-hang MS]\n"
+		"       ingest-mockmarket [--cards N] [--seed S] --print-expected [MKT]\n"
 		"       ingest-mockmarket [--cards N] [--seed S] --write-bulk FILE [--bulk-format jsonl|legacy] [--bulk-gzip 0|1]\n"
 		"       ingest-mockmarket [--cards N] [--seed S] --seed-db CONNINFO\n"
-		"Faults: 429[:K] 401 500[:K] malformed truncated hang latency:MS; MKT is scryfall, cardtrader,\n"
-		"tcgplayer or manapool.  At run time: POST /_control/fault (body: a fault spec),\n"
-		"POST /_control/reset, GET /_stats.\n");
+		"Faults: 429[:K] 401 500[:K] malformed truncated hang latency:MS gate:K; MKT is scryfall,\n"
+		"cardtrader, tcgplayer or manapool.  At run time: POST /_control/fault (body: a fault spec),\n"
+		"POST /_control/release (open the gates), POST /_control/chaos (body: SEED:PERCENT),\n"
+		"POST /_control/reset, GET /_stats[?format=lines].\n");
 }
 
 int main(int argc, char **argv)
@@ -272,11 +322,13 @@ int main(int argc, char **argv)
 		{ "tcgplayer-private", required_argument, NULL, 4 }, { "tcgplayer-expires", required_argument, NULL, 5 },
 		{ "write-bulk", required_argument, NULL, 6 }, { "bulk-format", required_argument, NULL, 7 },
 		{ "bulk-gzip", required_argument, NULL, 8 }, { "seed-db", required_argument, NULL, 9 },
+		{ "chaos", required_argument, NULL, 10 },    { "chaos-hang", required_argument, NULL, 11 },
+		{ "print-expected", no_argument, NULL, 12 },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
 	static mm_state s;
 	const char *port_file = NULL, *bulk = NULL, *seed_conninfo = NULL;
-	int port = 0, bound = 0, legacy = 0, gz = 1, c;
+	int port = 0, bound = 0, legacy = 0, gz = 1, expect = 0, c;
 	struct MHD_Daemon *d;
 
 	s.seed = 42;
@@ -286,7 +338,9 @@ int main(int argc, char **argv)
 	s.tp_public = "sim-public";
 	s.tp_private = "sim-private";
 	s.tp_expires_in = 1209599;
+	s.chaos.hang_ms = 3000;
 	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.gate_cv, NULL);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		char spec[64];
 
@@ -319,6 +373,14 @@ int main(int argc, char **argv)
 		case 7: legacy = strcmp(optarg, "legacy") == 0; break;
 		case 8: gz = atoi(optarg); break;
 		case 9: seed_conninfo = optarg; break;
+		case 10:
+			if (mm_chaos_parse(&s, optarg) != 0) {
+				fprintf(stderr, "ingest-mockmarket: bad --chaos '%s' (want SEED:PERCENT)\n", optarg);
+				return 1;
+			}
+			break;
+		case 11: s.chaos.hang_ms = atoi(optarg); break;
+		case 12: expect = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -328,6 +390,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(s.tp_token, sizeof s.tp_token, "sim-access-%llu", (unsigned long long)s.seed);
+	if (expect)
+		return print_expected(&s, optind < argc ? argv[optind] : NULL);
+	if (optind < argc) {
+		usage(stderr);
+		return 1;
+	}
 	if (bulk != NULL)
 		return write_bulk(&s, bulk, legacy, gz);
 	if (seed_conninfo != NULL)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "expected.h"
 #include "universe.h"
 
 enum { MM_SCRYFALL, MM_CARDTRADER, MM_TCGPLAYER, MM_MANAPOOL, MM_NMKT };
@@ -27,7 +28,16 @@ typedef struct mm_fault {
 	int hang;          /* answer only at shutdown */
 	int latency_ms;
 	double rate;       /* requests per second enforced; 0 none */
+	int gate_on;       /* gate:K: after K requests pass, hold the rest until release */
+	int gate_k;
 } mm_fault;
+
+/* Chaos: each request, with probability percent/100, gets one random fault. */
+typedef struct mm_chaos {
+	uint64_t seed;
+	double percent;    /* 0: off */
+	int hang_ms;       /* a chaos hang lasts this long, then the connection closes */
+} mm_chaos;
 
 typedef struct mm_state {
 	uint64_t seed;
@@ -39,6 +49,12 @@ typedef struct mm_state {
 	pthread_mutex_t mu;
 	mm_fault fault[MM_NMKT];
 	long total[MM_NMKT], served[MM_NMKT][MM_NEP];
+	long inflight[MM_NMKT], max_inflight[MM_NMKT];
+	long rows_served[MM_NMKT], rows_unknown[MM_NMKT]; /* see README: price rows in complete 200 answers */
+	long gate_passed[MM_NMKT], gated[MM_NMKT];
+	long chaos_hits[MM_NMKT];
+	mm_chaos chaos;
+	pthread_cond_t gate_cv;   /* with mu: the gates changed */
 	double bucket[MM_NMKT], bucket_at[MM_NMKT];
 	volatile int stopping;
 	const char *bulk_file; /* served at /scryfall/files/default-cards.jsonl.gz */
@@ -52,6 +68,8 @@ typedef struct mm_reply {
 	const char *content_type;
 	int retry_after;   /* < 0: no header */
 	int endpoint;      /* index into mm_endpoints, -1 none */
+	long rows;         /* price rows the host stores from this answer (expected.h) */
+	long rows_unknown; /* rows for printings outside the universe (Mana Pool) */
 } mm_reply;
 
 /* A growable string. */
@@ -68,8 +86,11 @@ typedef const char *(*mm_lookup)(void *ud, const char *name);
 void mm_handle(mm_state *s, int mkt, const char *method, const char *path, const char *body, size_t body_len,
 	       mm_lookup arg, mm_lookup header, void *ud, mm_reply *r);
 
-/* Parse "mkt:kind[:n]" into the state; 0 or -1. */
+/* Parse "mkt:kind[:n]" into the state (call with s->mu held, or before serving); 0 or -1. */
 int mm_fault_parse(mm_state *s, const char *spec);
+
+/* Parse "SEED:PERCENT" into s->chaos (PERCENT 0 turns it off); 0 or -1. */
+int mm_chaos_parse(mm_state *s, const char *spec);
 
 /* Index of card by scryfall id (linear in a small table built at start), -1 if none. */
 int mm_find_card(const mm_state *s, const char *scryfall_id);

@@ -152,6 +152,7 @@ static void scryfall(mm_state *s, const char *method, const char *path, const ch
 			if (!first)
 				mm_sb_printf(&b, ",");
 			sf_card_json(&b, &c);
+			r->rows += mu_card_lines(s->seed, &c, MU_MKT_SCRYFALL, NULL, NULL);
 			first = 0;
 		}
 		mm_sb_printf(&b, "]}");
@@ -171,6 +172,7 @@ static void scryfall(mm_state *s, const char *method, const char *path, const ch
 		}
 		mu_card_get(s->seed, idx, &c);
 		sf_card_json(&b, &c);
+		r->rows = mu_card_lines(s->seed, &c, MU_MKT_SCRYFALL, NULL, NULL);
 		json_reply(r, 200, &b);
 		return;
 	}
@@ -200,7 +202,8 @@ static int int_arg(mm_lookup arg, void *ud, const char *name)
 	return v != NULL ? atoi(v) : 0;
 }
 
-static void ct_products_of(mm_state *s, mm_sb *b, int idx, int *first)
+/* The listings of card idx's blueprint; returns the rows the host makes of them. */
+static long ct_products_of(mm_state *s, mm_sb *b, int idx, int *first)
 {
 	mu_card c;
 	mu_listing l[MU_MAX_LISTINGS];
@@ -210,7 +213,7 @@ static void ct_products_of(mm_state *s, mm_sb *b, int idx, int *first)
 	mu_card_get(s->seed, idx, &c);
 	n = mu_listings(s->seed, &c, l);
 	if (n == 0)
-		return;
+		return 0;
 	mm_sb_printf(b, "%s\"%d\":[", *first ? "" : ",", (int)c.blueprint_id);
 	*first = 0;
 	for (int j = 0; j < n; j++)
@@ -228,6 +231,7 @@ static void ct_products_of(mm_state *s, mm_sb *b, int idx, int *first)
 			     "€", mu_money(l[j].cents, m), l[j].grade, l[j].lang, l[j].foil ? "true" : "false",
 			     c.collector_number, (int)c.expansion_id, c.set_code, c.set_code, 1000 + j, 1000 + j);
 	mm_sb_printf(b, "]");
+	return mu_card_lines(s->seed, &c, MU_MKT_CARDTRADER, NULL, NULL);
 }
 
 static void cardtrader(mm_state *s, const char *path, mm_lookup arg, mm_lookup header, void *ud, mm_reply *r)
@@ -294,10 +298,10 @@ static void cardtrader(mm_state *s, const char *path, mm_lookup arg, mm_lookup h
 		mm_sb_printf(&b, "{");
 		if (arg(ud, "blueprint_id") != NULL) {
 			if (bp >= 0 && bp < s->ncards)
-				ct_products_of(s, &b, bp, &first);
+				r->rows += ct_products_of(s, &b, bp, &first);
 		} else {
 			for (int i = e * MU_SET_SIZE; e >= 0 && i < s->ncards && i < (e + 1) * MU_SET_SIZE; i++)
-				ct_products_of(s, &b, i, &first);
+				r->rows += ct_products_of(s, &b, i, &first);
 		}
 		mm_sb_printf(&b, "}");
 		json_reply(r, 200, &b);
@@ -381,6 +385,7 @@ static void tcgplayer(mm_state *s, const char *method, const char *path, const c
 					mm_sb_money_or_null(&b, rows[j].direct_low, 0);
 					mm_sb_printf(&b, ",\"subTypeName\":\"%s\"}", rows[j].sub_type);
 					first = 0;
+					r->rows += mu_tcg_price(&rows[j]) >= 0;
 				}
 			}
 			q = strchr(q, ',');
@@ -440,6 +445,7 @@ static void manapool(mm_state *s, const char *path, mm_reply *r)
 		if (m.nm[0] < 0 && m.nm[1] < 0 && m.nm[2] < 0)
 			continue; /* nothing in stock */
 		mp_row(&b, &c, c.scryfall_id, &m, b.p[b.len - 1] == '[');
+		r->rows += mu_card_lines(s->seed, &c, MU_MKT_MANAPOOL, NULL, NULL);
 	}
 	for (int j = 0; j < strangers; j++) {
 		mu_card c;
@@ -451,6 +457,7 @@ static void manapool(mm_state *s, const char *path, mm_reply *r)
 		mu_mp_row_get(s->seed, &c, &m);
 		mu_stranger_id(s->seed, j, sid);
 		mp_row(&b, &c, sid, &m, b.p[b.len - 1] == '[');
+		r->rows_unknown += mu_card_lines(s->seed, &c, MU_MKT_MANAPOOL, NULL, NULL);
 	}
 	mm_sb_printf(&b, "]}");
 	json_reply(r, 200, &b);
@@ -461,6 +468,7 @@ void mm_handle(mm_state *s, int mkt, const char *method, const char *path, const
 {
 	r->endpoint = -1;
 	r->retry_after = -1;
+	r->rows = r->rows_unknown = 0;
 	switch (mkt) {
 	case MM_SCRYFALL: scryfall(s, method, path, body, body_len, header, ud, r); break;
 	case MM_CARDTRADER: cardtrader(s, path, arg, header, ud, r); break;

@@ -4,9 +4,11 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "mockmarket.h"
@@ -23,6 +25,41 @@ static double mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 1 when the client of conn has closed its side (it timed out and left). */
+static int client_gone(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd p;
+	char c;
+
+	if (ci == NULL)
+		return 0;
+	p.fd = ci->connect_fd;
+	p.events = POLLIN | POLLRDHUP;
+	p.revents = 0;
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (p.revents & (POLLRDHUP | POLLHUP | POLLERR))
+		return 1;
+	return recv(p.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* Wait ms (< 0: until shutdown) in slices; 1 if the client left meanwhile. */
+static int hold(mm_state *s, struct MHD_Connection *conn, int ms)
+{
+	while ((ms < 0 || ms > 0) && !s->stopping) {
+		int step = ms < 0 || ms > 50 ? 50 : ms;
+		struct timespec ts = { 0, (long)step * 1000000L };
+
+		if (client_gone(conn))
+			return 1;
+		nanosleep(&ts, NULL);
+		if (ms > 0)
+			ms -= step;
+	}
+	return 0;
 }
 
 static void pause_ms(mm_state *s, int ms)
@@ -68,9 +105,87 @@ int mm_fault_parse(mm_state *s, const char *spec)
 		f->latency_ms = arg;
 	else if (strcmp(kind, "rate") == 0)
 		f->rate = arg;
-	else
+	else if (strcmp(kind, "gate") == 0) {
+		f->gate_on = 1;
+		f->gate_k = n == 3 && arg > 0 ? arg : 0;
+		s->gate_passed[m] = 0;
+	} else
 		return -1;
 	return 0;
+}
+
+int mm_chaos_parse(mm_state *s, const char *spec)
+{
+	unsigned long long seed;
+	double pct;
+
+	if (sscanf(spec, "%llu:%lf", &seed, &pct) != 2 || pct < 0 || pct > 100)
+		return -1;
+	s->chaos.seed = seed;
+	s->chaos.percent = pct;
+	return 0;
+}
+
+/* Open every gate (release, reset, shutdown); call with s->mu held. */
+static void open_gates(mm_state *s)
+{
+	for (int m = 0; m < MM_NMKT; m++)
+		s->fault[m].gate_on = 0;
+	pthread_cond_broadcast(&s->gate_cv);
+}
+
+/* Hold a request of m at its gate until the gate opens; -1 if the client left. */
+static int gate(mm_state *s, int m, struct MHD_Connection *conn)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->fault[m].gate_on && s->gate_passed[m] >= s->fault[m].gate_k) {
+		s->gated[m]++;
+		while (s->fault[m].gate_on && !s->stopping) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&s->gate_cv, &s->mu, &ts);
+			if (client_gone(conn)) {
+				rc = -1;
+				break;
+			}
+		}
+		s->gated[m]--;
+	} else if (s->fault[m].gate_on) {
+		s->gate_passed[m]++;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+enum { CHAOS_NONE = -1, CHAOS_500, CHAOS_429, CHAOS_HANG, CHAOS_MALFORMED, CHAOS_TRUNCATED, CHAOS_NKINDS };
+
+static uint64_t mix64(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The chaos fault of m's n-th request: a pure function of (seed, m, n). */
+static int chaos_pick(const mm_chaos *c, int m, long n)
+{
+	uint64_t x;
+
+	if (!(c->percent > 0))
+		return CHAOS_NONE;
+	x = mix64(mix64(c->seed * 0x100000001b3ULL + (uint64_t)m) + (uint64_t)n);
+	if ((double)(x % 1000000) >= c->percent * 10000.0)
+		return CHAOS_NONE;
+	return (int)((x >> 32) % CHAOS_NKINDS);
 }
 
 static const char *lookup_arg(void *ud, const char *name)
@@ -101,35 +216,71 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, mm_reply *r)
 	return ret;
 }
 
-static void stats_json(mm_state *s, mm_reply *r)
+/* GET /_stats: JSON; /_stats?format=lines: "MKT KEY VALUE" lines (and "all gated N"),
+ * for shell scripts without a JSON parser. */
+static void stats_json(mm_state *s, int lines, mm_reply *r)
 {
+	static const char *const keys[] = { "total", "max_inflight", "inflight", "rows_served", "rows_unknown",
+					    "gated", "chaos" };
 	mm_sb b = { 0 };
+	long gated = 0;
 
-	mm_sb_printf(&b, "{");
+	mm_sb_printf(&b, "%s", lines ? "" : "{");
 	pthread_mutex_lock(&s->mu);
 	for (int m = 0; m < MM_NMKT; m++) {
-		mm_sb_printf(&b, "%s\"%s\":{\"total\":%ld", m ? "," : "", mm_names[m], s->total[m]);
-		for (int e = 0; e < MM_NEP; e++)
-			if (mm_endpoints[m][e] != NULL)
+		long v[] = { s->total[m], s->max_inflight[m], s->inflight[m], s->rows_served[m], s->rows_unknown[m],
+			     s->gated[m], s->chaos_hits[m] };
+
+		gated += s->gated[m];
+		if (!lines)
+			mm_sb_printf(&b, "%s\"%s\":{", m ? "," : "", mm_names[m]);
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+			if (lines)
+				mm_sb_printf(&b, "%s %s %ld\n", mm_names[m], keys[k], v[k]);
+			else
+				mm_sb_printf(&b, "%s\"%s\":%ld", k ? "," : "", keys[k], v[k]);
+		}
+		for (int e = 0; e < MM_NEP; e++) {
+			if (mm_endpoints[m][e] == NULL)
+				continue;
+			if (lines)
+				mm_sb_printf(&b, "%s %s %ld\n", mm_names[m], mm_endpoints[m][e], s->served[m][e]);
+			else
 				mm_sb_printf(&b, ",\"%s\":%ld", mm_endpoints[m][e], s->served[m][e]);
-		mm_sb_printf(&b, "}");
+		}
+		if (!lines)
+			mm_sb_printf(&b, "}");
 	}
 	pthread_mutex_unlock(&s->mu);
-	mm_sb_printf(&b, "}");
+	if (lines)
+		mm_sb_printf(&b, "all gated %ld\n", gated);
+	else
+		mm_sb_printf(&b, ",\"gated\":%ld}", gated);
 	r->status = 200;
 	r->body = b.p;
 	r->len = b.len;
-	r->content_type = "application/json";
+	r->content_type = lines ? "text/plain" : "application/json";
 }
 
-/* Faults and limits of marketplace m for its n-th request; 1 if they answered. */
-static int apply_faults(mm_state *s, int m, long n, mm_reply *r)
+/* What happens to a request besides its answer. */
+typedef struct mm_fate {
+	int malformed, truncated;
+} mm_fate;
+
+/* Faults and limits of marketplace m for its n-th request: 0 to answer it,
+ * 1 if r holds the fault's answer, -1 to close the connection unanswered. */
+static int apply_faults(mm_state *s, struct MHD_Connection *conn, int m, long n, mm_reply *r, mm_fate *fate)
 {
 	mm_fault f;
-	int limited = 0;
+	int limited = 0, chaos;
 
+	if (gate(s, m, conn) != 0)
+		return -1;
 	pthread_mutex_lock(&s->mu);
 	f = s->fault[m];
+	chaos = chaos_pick(&s->chaos, m, n);
+	if (chaos != CHAOS_NONE)
+		s->chaos_hits[m]++;
 	if (f.rate > 0) {
 		/* a token bucket with a burst of 2 */
 		double now = mono();
@@ -144,20 +295,27 @@ static int apply_faults(mm_state *s, int m, long n, mm_reply *r)
 			s->bucket[m] -= 1;
 	}
 	pthread_mutex_unlock(&s->mu);
+	fate->malformed = f.malformed || chaos == CHAOS_MALFORMED;
+	fate->truncated = f.truncated || chaos == CHAOS_TRUNCATED;
 	pause_ms(s, s->latency_ms + f.latency_ms);
 	if (f.hang) {
-		while (!s->stopping)
-			pause_ms(s, 1000);
+		/* until shutdown, or until the client gives up */
+		hold(s, conn, -1);
+		return -1;
+	}
+	if (chaos == CHAOS_HANG) {
+		hold(s, conn, s->chaos.hang_ms);
+		return -1;
 	}
 	if (f.always_401) {
 		r->status = 401;
 		r->body = strdup("{\"error\":\"unauthorized\"}");
-	} else if (limited || n <= f.first_429) {
+	} else if (limited || n <= f.first_429 || chaos == CHAOS_429) {
 		r->status = 429;
 		r->body = strdup(m == MM_CARDTRADER ? "{\"error\":\"Too many requests: max 200 requests per 10 seconds\"}"
 						    : "{\"object\":\"error\",\"code\":\"rate_limited\",\"status\":429}");
 		r->retry_after = 1;
-	} else if (n <= f.first_500) {
+	} else if (n <= f.first_500 || chaos == CHAOS_500) {
 		r->status = 500;
 		r->body = strdup("{\"error\":\"internal server error\"}");
 	} else {
@@ -168,13 +326,75 @@ static int apply_faults(mm_state *s, int m, long n, mm_reply *r)
 	return 1;
 }
 
+static enum MHD_Result control_reply(struct MHD_Connection *conn, mm_reply *r, unsigned status, const char *body)
+{
+	r->status = status;
+	r->body = strdup(body);
+	r->len = strlen(r->body);
+	return send_reply(conn, r);
+}
+
+/* /_stats and /_control/...; -1 when url is neither. */
+static int control(mm_state *s, struct MHD_Connection *conn, const char *url, upload *up, enum MHD_Result *ret)
+{
+	mm_reply r = { 0 };
+	const char *body = up->p != NULL ? up->p : "";
+	int rc;
+
+	r.retry_after = -1;
+	r.endpoint = -1;
+	if (strcmp(url, "/_stats") == 0) {
+		const char *fmt = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+
+		stats_json(s, fmt != NULL && strcmp(fmt, "lines") == 0, &r);
+		*ret = send_reply(conn, &r);
+	} else if (strcmp(url, "/_control/reset") == 0) {
+		pthread_mutex_lock(&s->mu);
+		memset(s->fault, 0, sizeof s->fault);
+		memset(s->total, 0, sizeof s->total);
+		memset(s->served, 0, sizeof s->served);
+		memset(s->rows_served, 0, sizeof s->rows_served);
+		memset(s->rows_unknown, 0, sizeof s->rows_unknown);
+		memset(s->chaos_hits, 0, sizeof s->chaos_hits);
+		memset(s->gate_passed, 0, sizeof s->gate_passed);
+		for (int m = 0; m < MM_NMKT; m++)
+			s->max_inflight[m] = s->inflight[m];
+		s->chaos.percent = 0;
+		open_gates(s);
+		pthread_mutex_unlock(&s->mu);
+		*ret = control_reply(conn, &r, 200, "{\"reset\":true}");
+	} else if (strcmp(url, "/_control/fault") == 0) {
+		pthread_mutex_lock(&s->mu);
+		rc = mm_fault_parse(s, body);
+		pthread_mutex_unlock(&s->mu);
+		*ret = control_reply(conn, &r, rc == 0 ? 200 : 400,
+				     rc == 0 ? "{\"fault\":true}" : "{\"error\":\"bad fault spec\"}");
+	} else if (strcmp(url, "/_control/release") == 0) {
+		pthread_mutex_lock(&s->mu);
+		open_gates(s);
+		pthread_mutex_unlock(&s->mu);
+		*ret = control_reply(conn, &r, 200, "{\"released\":true}");
+	} else if (strcmp(url, "/_control/chaos") == 0) {
+		pthread_mutex_lock(&s->mu);
+		rc = mm_chaos_parse(s, body);
+		pthread_mutex_unlock(&s->mu);
+		*ret = control_reply(conn, &r, rc == 0 ? 200 : 400,
+				     rc == 0 ? "{\"chaos\":true}" : "{\"error\":\"bad chaos spec, want SEED:PERCENT\"}");
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 			      const char *version, const char *data, size_t *data_size, void **con_cls)
 {
 	mm_state *s = cls;
 	upload *up = *con_cls;
 	mm_reply r = { 0 };
-	int m = -1;
+	mm_fate fate = { 0, 0 };
+	enum MHD_Result ret;
+	int m = -1, rc;
 	long n;
 
 	(void)version;
@@ -193,48 +413,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	}
 	r.retry_after = -1;
 	r.endpoint = -1;
-	if (strcmp(url, "/_stats") == 0) {
-		stats_json(s, &r);
-		return send_reply(conn, &r);
-	}
-	if (strcmp(url, "/_control/reset") == 0) {
-		pthread_mutex_lock(&s->mu);
-		memset(s->fault, 0, sizeof s->fault);
-		memset(s->total, 0, sizeof s->total);
-		memset(s->served, 0, sizeof s->served);
-		pthread_mutex_unlock(&s->mu);
-		r.status = 200;
-		r.body = strdup("{\"reset\":true}");
-		r.len = strlen(r.body);
-		return send_reply(conn, &r);
-	}
-	if (strcmp(url, "/_control/fault") == 0) {
-		int rc;
-
-		pthread_mutex_lock(&s->mu);
-		rc = mm_fault_parse(s, up->p != NULL ? up->p : "");
-		pthread_mutex_unlock(&s->mu);
-		r.status = rc == 0 ? 200 : 400;
-		r.body = strdup(rc == 0 ? "{\"fault\":true}" : "{\"error\":\"bad fault spec\"}");
-		r.len = strlen(r.body);
-		return send_reply(conn, &r);
-	}
+	if (control(s, conn, url, up, &ret) == 0)
+		return ret;
 	for (int i = 0; i < MM_NMKT; i++) {
 		size_t l = strlen(mm_names[i]);
 
 		if (url[0] == '/' && strncmp(url + 1, mm_names[i], l) == 0 && (url[1 + l] == '/' || url[1 + l] == '\0'))
 			m = i;
 	}
-	if (m < 0) {
-		r.status = 404;
-		r.body = strdup("{\"error\":\"unknown marketplace\"}");
-		r.len = strlen(r.body);
-		return send_reply(conn, &r);
-	}
+	if (m < 0)
+		return control_reply(conn, &r, 404, "{\"error\":\"unknown marketplace\"}");
 	pthread_mutex_lock(&s->mu);
 	n = ++s->total[m];
+	if (++s->inflight[m] > s->max_inflight[m])
+		s->max_inflight[m] = s->inflight[m];
 	pthread_mutex_unlock(&s->mu);
-	if (!apply_faults(s, m, n, &r)) {
+	rc = apply_faults(s, conn, m, n, &r, &fate);
+	if (rc == 0) {
 		const char *path = url + 1 + strlen(mm_names[m]);
 
 		if (m == MM_CARDTRADER && strncmp(path, "/api/v2", 7) == 0)
@@ -242,19 +437,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		else if (m == MM_MANAPOOL && strncmp(path, "/api/v1", 7) == 0)
 			path += 7;
 		mm_handle(s, m, method, path, up->p, up->len, lookup_arg, lookup_header, conn, &r);
-		if (r.endpoint >= 0) {
-			pthread_mutex_lock(&s->mu);
+		pthread_mutex_lock(&s->mu);
+		if (r.endpoint >= 0)
 			s->served[m][r.endpoint]++;
-			pthread_mutex_unlock(&s->mu);
-		}
-		if (s->fault[m].malformed) {
+		if (fate.malformed) {
 			free(r.body);
 			r.body = strdup("{not json");
 			r.len = strlen(r.body);
-		} else if (s->fault[m].truncated && r.len > 1) {
+		} else if (fate.truncated && r.len > 1) {
 			r.len /= 2;
+		} else if (r.status == 200) {
+			/* a complete answer: its rows are the host's to store */
+			s->rows_served[m] += r.rows;
+			s->rows_unknown[m] += r.rows_unknown;
 		}
+		pthread_mutex_unlock(&s->mu);
 	}
+	pthread_mutex_lock(&s->mu);
+	s->inflight[m]--;
+	pthread_mutex_unlock(&s->mu);
+	if (rc < 0)
+		return MHD_NO; /* closes the connection without an answer */
 	return send_reply(conn, &r);
 }
 
