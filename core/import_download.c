@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "http_url.h"
 #include "import_int.h"
 #include "import_scryfall.h"
 
@@ -17,6 +18,12 @@ const char *imp_default_user_agent(void)
 	return "ingesthost/" PACKAGE_VERSION;
 }
 
+/* Redirects the download follows, each target checked before it is asked. */
+#define MAX_HOPS 5
+/* A 3xx body is read and dropped up to this much, then the transfer is cut
+ * (the target is already known from the headers). */
+#define REDIRECT_BODY_MAX (64L * 1024)
+
 typedef struct stream_ud {
 	CURL *h;
 	int (*sink)(void *ud, const void *p, size_t n);
@@ -25,6 +32,10 @@ typedef struct stream_ud {
 	int started, stopped;
 	ih_buf mem;   /* when sink is NULL: gather the body, up to LIST_MAX_BYTES */
 	int too_big;
+	/* per response (reset for each hop) */
+	int status_known;
+	int redirect;        /* a 3xx: its body never reaches the sink */
+	long dropped;        /* bytes of a 3xx body read and dropped */
 } stream_ud;
 
 static size_t on_data(char *p, size_t size, size_t n, void *arg)
@@ -32,6 +43,17 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	stream_ud *s = arg;
 	size_t len = size * n;
 
+	if (!s->status_known) {
+		long status = 0;
+
+		s->status_known = 1;
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+		s->redirect = status >= 300 && status < 400;
+	}
+	if (s->redirect) {
+		s->dropped += (long)len;
+		return s->dropped > REDIRECT_BODY_MAX ? 0 : len;
+	}
 	if (!s->started) {
 		curl_off_t cl = -1;
 
@@ -57,26 +79,81 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* GET url into the stream; see imp_stream_url. */
+/* url for messages: no credentials, query or fragment (they may carry a
+ * token), as core/http.c's "where" texts. */
+static void shown(const char *url, char *buf, size_t len)
+{
+	CURLU *u = curl_url();
+	char *t = NULL;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+		curl_url_set(u, CURLUPART_USER, NULL, 0);
+		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+		curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+		curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+		curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+		if (curl_url_get(u, CURLUPART_URL, &t, 0) != CURLUE_OK)
+			t = NULL;
+	}
+	snprintf(buf, len, "%s", t != NULL ? t : "(a malformed URL)");
+	curl_free(t);
+	curl_url_cleanup(u);
+}
+
+/*
+ * May the download go on to `target`, redirected from a first URL that
+ * was plain http (to loopback) or not?  The URL policy (https anywhere,
+ * http to loopback only), and plain http only when the first URL was:
+ * an https server cannot send us to a local service.  0, or -1 with why.
+ */
+static int redirect_allowed(const char *target, int first_plain, char *why, size_t whylen)
+{
+	ih_url_info ui;
+
+	if (ih_http_url_check(target, &ui, "GET", why, whylen) != 0)
+		return -1;
+	curl_url_cleanup(ui.u);
+	if (ui.plain && !first_plain) {
+		snprintf(why, whylen, "a download from https:// may not continue over plain http://");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * GET url into the stream; see imp_stream_url.  Redirects are followed
+ * here, not by libcurl: a 3xx body is dropped, its target checked against
+ * the URL policy, and only then asked for, so a refused target never
+ * receives a request and the sink never a byte.  libcurl is also told
+ * which protocols it may use at all (https; http too when the first URL
+ * is loopback http), in case a check is ever missed.
+ */
 static int get(const char *url, const char *ua, stream_ud *s, char *err, size_t errlen)
 {
-	char why[256], cerr[CURL_ERROR_SIZE] = "";
+	char why[256], cerr[CURL_ERROR_SIZE] = "", first[300], at[300], next[300];
+	ih_url_info ui;
 	CURL *h;
 	CURLcode cr;
 	long status = 0;
-	int rc = 0;
+	int rc = -1, first_plain;
+	char *cur;
 
-	if (ih_http_url_allowed(url, why, sizeof why) != 0) {
-		snprintf(err, errlen, "%s: %s", url, why);
+	shown(url, first, sizeof first);
+	if (ih_http_url_check(url, &ui, "GET", why, sizeof why) != 0) {
+		snprintf(err, errlen, "%s: %s", first, why);
 		return -1;
 	}
+	first_plain = ui.plain;
+	curl_url_cleanup(ui.u);
 	h = curl_easy_init();
-	if (h == NULL) {
-		snprintf(err, errlen, "%s: cannot create a curl handle", url);
+	cur = strdup(url);
+	if (h == NULL || cur == NULL) {
+		snprintf(err, errlen, "%s: cannot create a curl handle", first);
+		curl_easy_cleanup(h);
+		free(cur);
 		return -1;
 	}
 	s->h = h;
-	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, ua != NULL ? ua : imp_default_user_agent());
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
@@ -92,32 +169,61 @@ static int get(const char *url, const char *ua, stream_ud *s, char *err, size_t 
 	/* the legacy file is served gzip-encoded: let curl decode that layer;
 	 * a .jsonl.gz body (no Content-Encoding) comes through as is */
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, strncmp(url, "http:", 5) == 0 ? "http,https" : "https");
-	cr = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (cr == CURLE_OK) {
-		char *eff = NULL;
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, first_plain ? "http,https" : "https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, first_plain ? "http,https" : "https");
+	for (int hop = 0;; hop++) {
+		char *loc = NULL;
 
-		/* a redirect from loopback http may only stay on loopback */
-		if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
-		    ih_http_url_allowed(eff, why, sizeof why) != 0) {
-			snprintf(err, errlen, "%s: redirected to %s: %s", url, eff, why);
-			rc = -1;
+		s->status_known = s->redirect = 0;
+		s->dropped = 0;
+		cerr[0] = '\0';
+		status = 0;
+		curl_easy_setopt(h, CURLOPT_URL, cur);
+		cr = curl_easy_perform(h);
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		if (s->redirect || (cr == CURLE_OK && status >= 300 && status < 400)) {
+			shown(cur, at, sizeof at);
+			if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL) {
+				snprintf(err, errlen, "%s: HTTP status %ld without a usable Location%s%s", first, status,
+					 hop > 0 ? " at " : "", hop > 0 ? at : "");
+				break;
+			}
+			shown(loc, next, sizeof next);
+			if (hop == MAX_HOPS) {
+				snprintf(err, errlen, "%s: more than %d redirects (the last to %s); refused", first,
+					 MAX_HOPS, next);
+				break;
+			}
+			if (redirect_allowed(loc, first_plain, why, sizeof why) != 0) {
+				snprintf(err, errlen, "%s: redirected to %s: %s; refused before downloading anything",
+					 first, next, why);
+				break;
+			}
+			free(cur);
+			cur = strdup(loc);
+			if (cur == NULL) {
+				snprintf(err, errlen, "%s: out of memory", first);
+				break;
+			}
+			continue;
 		}
-	} else if (s->stopped) {
-		rc = 1;
-	} else if (s->too_big) {
-		snprintf(err, errlen, "%s: the answer is larger than %ld bytes", url, LIST_MAX_BYTES);
-		rc = -1;
-	} else if (cr == CURLE_HTTP_RETURNED_ERROR) {
-		snprintf(err, errlen, "%s: HTTP status %ld", url, status);
-		rc = -1;
-	} else {
-		snprintf(err, errlen, "%s: %s", url, cerr[0] ? cerr : curl_easy_strerror(cr));
-		rc = -1;
+		if (cr == CURLE_OK) {
+			rc = 0;
+		} else if (s->stopped) {
+			rc = 1;
+		} else if (s->too_big) {
+			snprintf(err, errlen, "%s: the answer is larger than %ld bytes", first, LIST_MAX_BYTES);
+		} else if (cr == CURLE_HTTP_RETURNED_ERROR) {
+			shown(cur, at, sizeof at);
+			snprintf(err, errlen, "%s: HTTP status %ld%s%s", first, status, hop > 0 ? " from " : "",
+				 hop > 0 ? at : "");
+		} else {
+			snprintf(err, errlen, "%s: %s", first, cerr[0] ? cerr : curl_easy_strerror(cr));
+		}
+		break;
 	}
+	free(cur);
 	curl_easy_cleanup(h);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "bulk.h"
+#include "import_int.h"
 #include "import_scryfall.h"
 #include "jsonskim.h"
 #include "jsonstream.h"
@@ -699,7 +700,24 @@ static struct {
 	size_t list_len, file_len, cut;
 	char ua[128];
 	int file_gets;
+	char base[64];
 } g_srv;
+
+/* Redirects: path, status, Location ("@BASE@" is the server's own root). */
+static const struct redirect {
+	const char *path;
+	unsigned status;
+	const char *location;
+} g_redirects[] = {
+	{ "/redir/public-http", 302, "http://example.invalid/default-cards.jsonl.gz?token=target-secret" },
+	{ "/redir/ftp", 302, "ftp://127.0.0.1/default-cards.jsonl.gz" },
+	{ "/redir/ok", 302, "/redir/ok2" },                              /* relative */
+	{ "/redir/ok2", 301, "@BASE@/default-cards.jsonl.gz" },          /* absolute */
+	{ "/redir/loop", 307, "/redir/loop" },
+};
+
+/* The body of every redirect: it must never reach the parser. */
+static char g_redirect_body[] = "{\"id\":\"this is the body of a redirect, not a card\"}\n";
 
 static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 			     const char *version, const char *data, size_t *size, void **state)
@@ -711,6 +729,21 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 
 	(void)cls, (void)method, (void)version, (void)data, (void)size, (void)state;
 	snprintf(g_srv.ua, sizeof g_srv.ua, "%s", ua ? ua : "");
+	for (size_t i = 0; i < sizeof g_redirects / sizeof g_redirects[0]; i++) {
+		char loc[256];
+
+		if (strcmp(url, g_redirects[i].path) != 0)
+			continue;
+		if (strncmp(g_redirects[i].location, "@BASE@", 6) == 0)
+			snprintf(loc, sizeof loc, "%s%s", g_srv.base, g_redirects[i].location + 6);
+		else
+			snprintf(loc, sizeof loc, "%s", g_redirects[i].location);
+		r = MHD_create_response_from_buffer(strlen(g_redirect_body), g_redirect_body, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Location", loc);
+		ret = MHD_queue_response(conn, g_redirects[i].status, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	if (strcmp(url, "/bulk-data") == 0) {
 		r = MHD_create_response_from_buffer(g_srv.list_len, g_srv.list, MHD_RESPMEM_PERSISTENT);
 	} else if (strcmp(url, "/default-cards.jsonl.gz") == 0) {
@@ -727,32 +760,34 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 	return ret;
 }
 
-static void test_download(void)
+/* Serve the bulk list and the gzip JSONL file on a free loopback port; the
+ * root goes to g_srv.base.  Stop with srv_stop. */
+static struct MHD_Daemon *srv_start(void)
 {
 	struct MHD_Daemon *d;
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
-	char base[64], url[512], upd[64], err[512], conf[256], *tmpl, *at;
-	const char *bin = IH_TOP_BUILDDIR "/ingesthost";
-	ih_import_opts o = { 0 };
-	ih_import_stats st;
-	long long size;
+	char *tmpl, *at, *plain;
 	size_t n;
-	char *plain;
 
-	if (ih_test_conninfo_or_skip("download") == NULL)
-		return;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_SOCK_ADDR, &sa,
 			     MHD_OPTION_END);
-	CU_ASSERT_FATAL(d != NULL);
+	if (d == NULL)
+		return NULL;
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)info->port);
+	snprintf(g_srv.base, sizeof g_srv.base, "http://127.0.0.1:%u", (unsigned)info->port);
 	tmpl = slurp(DATA "bulk_data.json", &n);
-	CU_ASSERT_FATAL(tmpl != NULL);
-	g_srv.list = calloc(1, n + 512);
+	plain = slurp(DATA "cards.jsonl", &n);
+	if (tmpl == NULL || plain == NULL) {
+		free(tmpl);
+		free(plain);
+		MHD_stop_daemon(d);
+		return NULL;
+	}
+	g_srv.list = calloc(1, strlen(tmpl) + 512);
 	for (char *p = tmpl, *out = g_srv.list; *p;) {
 		if ((at = strstr(p, "@BASE@")) == NULL) {
 			strcpy(out, p);
@@ -760,12 +795,38 @@ static void test_download(void)
 		}
 		memcpy(out, p, (size_t)(at - p));
 		out += at - p;
-		out += sprintf(out, "%s", base);
+		out += sprintf(out, "%s", g_srv.base);
 		p = at + 6;
 	}
 	g_srv.list_len = strlen(g_srv.list);
-	plain = slurp(DATA "cards.jsonl", &n);
 	g_srv.file = (char *)gz(plain, n, &g_srv.file_len);
+	free(tmpl);
+	free(plain);
+	return d;
+}
+
+static void srv_stop(struct MHD_Daemon *d)
+{
+	MHD_stop_daemon(d);
+	free(g_srv.list);
+	free(g_srv.file);
+	g_srv.list = g_srv.file = NULL;
+}
+
+static void test_download(void)
+{
+	struct MHD_Daemon *d;
+	char url[512], upd[64], err[512], conf[256];
+	const char *bin = IH_TOP_BUILDDIR "/ingesthost", *base;
+	ih_import_opts o = { 0 };
+	ih_import_stats st;
+	long long size;
+
+	if (ih_test_conninfo_or_skip("download") == NULL)
+		return;
+	d = srv_start();
+	CU_ASSERT_FATAL(d != NULL);
+	base = g_srv.base;
 
 	CU_ASSERT_EQUAL(ih_import_find_default_cards(base, NULL, url, sizeof url, upd, sizeof upd, &size, err, sizeof err), 0);
 	CU_ASSERT(strstr(url, "/default-cards.jsonl.gz") != NULL);
@@ -796,11 +857,94 @@ static void test_download(void)
 	CU_ASSERT_NOT_EQUAL(ih_import_find_default_cards("http://example.com", NULL, url, sizeof url, upd, sizeof upd,
 							 &size, err, sizeof err), 0);
 	CU_ASSERT(strstr(err, "loopback") != NULL);
-	MHD_stop_daemon(d);
-	free(tmpl);
-	free(plain);
-	free(g_srv.list);
-	free(g_srv.file);
+	srv_stop(d);
+}
+
+static int count_sink(void *ud, const void *p, size_t n)
+{
+	(void)p;
+	*(size_t *)ud += n;
+	return 0;
+}
+
+/* imp_stream_url(path on the test server): its return, bytes given to the
+ * sink in *got, the message in err. */
+static int stream(const char *path, size_t *got, char *err, size_t errlen)
+{
+	char url[256];
+	long long cl;
+
+	snprintf(url, sizeof url, "%s%s", g_srv.base, path);
+	*got = 0;
+	err[0] = '\0';
+	return imp_stream_url(url, NULL, count_sink, got, &cl, err, errlen);
+}
+
+static void expect_in(const char *text, const char *needle)
+{
+	if (strstr(text, needle) == NULL)
+		printf("\n  expected '%s' in: %s\n", needle, text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, needle));
+}
+
+/*
+ * A redirect is checked before it is followed: to plain http off loopback
+ * or to another protocol, the download fails naming the first URL, the
+ * target and why (no query strings), and not one byte reached the parser;
+ * to loopback it is followed (two hops); a loop stops after 5.
+ */
+static void test_download_redirects(void)
+{
+	struct MHD_Daemon *d;
+	char err[512], url[256];
+	ih_import_opts o = { 0 };
+	ih_import_stats st;
+	size_t got;
+	int file_gets;
+
+	if (ih_test_conninfo_or_skip("download redirects") == NULL)
+		return;
+	d = srv_start();
+	CU_ASSERT_FATAL(d != NULL);
+	file_gets = g_srv.file_gets;
+
+	/* the stream on its own: the sink sees nothing */
+	CU_ASSERT_EQUAL(stream("/redir/public-http?sig=first-secret", &got, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(got, 0);
+	expect_in(err, g_srv.base);
+	expect_in(err, "/redir/public-http: redirected to http://example.invalid/default-cards.jsonl.gz: ");
+	expect_in(err, "refused plain http:// to 'example.invalid'");
+	CU_ASSERT_PTR_NULL(strstr(err, "first-secret"));
+	CU_ASSERT_PTR_NULL(strstr(err, "target-secret"));
+	CU_ASSERT_EQUAL(stream("/redir/ftp", &got, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(got, 0);
+	expect_in(err, "/redir/ftp: redirected to ftp://127.0.0.1/default-cards.jsonl.gz: ");
+	expect_in(err, "refused URL scheme 'ftp'");
+	CU_ASSERT_EQUAL(stream("/redir/loop", &got, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(got, 0);
+	expect_in(err, "more than 5 redirects");
+	CU_ASSERT_EQUAL(g_srv.file_gets, file_gets); /* the file was never asked for */
+	/* to loopback: followed, the file's bytes and only them */
+	CU_ASSERT_EQUAL(stream("/redir/ok", &got, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(got, g_srv.file_len);
+	CU_ASSERT_EQUAL(g_srv.file_gets, file_gets + 1);
+
+	/* the whole import: refused, no card read, nothing written */
+	wipe();
+	snprintf(url, sizeof url, "%s/redir/public-http", g_srv.base);
+	o.url = url;
+	o.time_iso = T1;
+	CU_ASSERT(ih_import_scryfall(g_c, g_mkt, &o, &st, err, sizeof err) < 0);
+	expect_in(err, "redirected to http://example.invalid/default-cards.jsonl.gz");
+	CU_ASSERT_EQUAL(st.cards_read, 0);
+	CU_ASSERT_EQUAL(st.records, 0);
+	CU_ASSERT_EQUAL(st.bytes_in, 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 0);
+	/* and through an allowed redirect, the six cards */
+	snprintf(url, sizeof url, "%s/redir/ok", g_srv.base);
+	CU_ASSERT_EQUAL(ih_import_scryfall(g_c, g_mkt, &o, &st, err, sizeof err), 0);
+	check_six_cards();
+	srv_stop(d);
 }
 
 int main(void)
@@ -822,6 +966,7 @@ int main(void)
 		{ "the shared Scryfall capture", test_shared_fixture },
 		{ "the binary: stdin and exit codes", test_binary },
 		{ "--download from a local responder", test_download },
+		{ "--download: a redirect is checked before it is followed", test_download_redirects },
 		CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {
