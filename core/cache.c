@@ -6,14 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "conf.h"
 #include "log.h"
 
 #define MAX_IDLE 16
-#define RETRY_MS 1000
+#define RETRY_MS 1000 /* while Redis fails: one connection attempt per second */
 
 struct ih_cache {
 	pthread_mutex_t mu;
@@ -26,15 +26,18 @@ struct ih_cache {
 	int nidle;
 	int warned;      /* a warning was logged this cycle */
 	int failing;     /* the last operation failed */
-	long long next_connect_ms; /* no connection attempt before this */
+	/* While failing, no connection attempt before this.  Moved only by a
+	 * real attempt or a failed command, never by a call refused because of
+	 * it: a refusal moving it would postpone the reconnect forever as long
+	 * as calls come more often than once a second. */
+	long long next_connect_ms;
+	unsigned long connects; /* connection attempts made */
+	const ih_clock *clock;
 };
 
-static long long now_ms(void)
+static long long now_ms(const ih_cache *c)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)(ih_clock_now(c->clock) * 1000.0);
 }
 
 ih_cache *ih_cache_new(const struct ih_config *cfg)
@@ -45,6 +48,7 @@ ih_cache *ih_cache_new(const struct ih_config *cfg)
 		return NULL;
 	pthread_mutex_init(&c->mu, NULL);
 	c->chunk = 1000;
+	c->clock = ih_clock_real();
 	c->ttl = cfg != NULL ? cfg->cache.ttl : 7200;
 	c->enabled = cfg != NULL && cfg->redis.present;
 	if (c->enabled) {
@@ -81,6 +85,21 @@ void ih_cache_set_chunk(ih_cache *c, size_t keys)
 	c->chunk = keys > 0 ? keys : 1000;
 }
 
+void ih_cache_set_clock(ih_cache *c, const ih_clock *clock)
+{
+	c->clock = clock != NULL ? clock : ih_clock_real();
+}
+
+unsigned long ih_cache_connect_attempts(ih_cache *c)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->connects;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
 void ih_cache_cycle_begin(ih_cache *c)
 {
 	pthread_mutex_lock(&c->mu);
@@ -99,8 +118,12 @@ int ih_cache_ok(ih_cache *c)
 	return ok;
 }
 
-/* Record a failure: one warning per cycle, and no reconnect for a while. */
-static void failed(ih_cache *c, const char *what)
+/*
+ * Record a failure: one warning per cycle.  `tried` is 1 when Redis was
+ * really asked (a connection attempt or a command): the next attempt then
+ * waits RETRY_MS.  A call refused by that wait passes 0 and leaves it alone.
+ */
+static void failed(ih_cache *c, const char *what, int tried)
 {
 	pthread_mutex_lock(&c->mu);
 	if (!c->warned) {
@@ -112,7 +135,8 @@ static void failed(ih_cache *c, const char *what)
 		c->warned = 1;
 	}
 	c->failing = 1;
-	c->next_connect_ms = now_ms() + RETRY_MS;
+	if (tried)
+		c->next_connect_ms = now_ms(c) + RETRY_MS;
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -125,24 +149,40 @@ static void succeeded(ih_cache *c)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* A ready context, or NULL (the reason in why). */
-static redisContext *take(ih_cache *c, char *why, size_t whylen)
+/*
+ * A ready context, or NULL with the reason in why and *tried 1 when a
+ * connection was attempted, 0 when the call was refused without asking
+ * Redis (it failed less than RETRY_MS ago).  While Redis fails, the thread
+ * that attempts claims the next second, so concurrent callers do not
+ * attempt too; while it answers, every thread connects as it needs.
+ */
+static redisContext *take(ih_cache *c, char *why, size_t whylen, int *tried)
 {
 	struct timeval tv;
 	redisContext *rc = NULL;
 	redisReply *r;
 
+	*tried = 0;
 	pthread_mutex_lock(&c->mu);
-	if (c->nidle > 0)
+	if (c->nidle > 0) {
 		rc = c->idle[--c->nidle];
-	else if (now_ms() < c->next_connect_ms) {
 		pthread_mutex_unlock(&c->mu);
-		snprintf(why, whylen, "unreachable (waiting before reconnecting)");
-		return NULL;
-	}
-	pthread_mutex_unlock(&c->mu);
-	if (rc != NULL)
+		*tried = 1;
 		return rc;
+	}
+	if (c->failing) {
+		long long now = now_ms(c);
+
+		if (now < c->next_connect_ms) {
+			pthread_mutex_unlock(&c->mu);
+			snprintf(why, whylen, "unreachable (waiting before reconnecting)");
+			return NULL;
+		}
+		c->next_connect_ms = now + RETRY_MS;
+	}
+	c->connects++;
+	pthread_mutex_unlock(&c->mu);
+	*tried = 1;
 	tv.tv_sec = c->timeout_ms / 1000;
 	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
 	rc = redisConnectWithTimeout(c->host, c->port, tv);
@@ -176,20 +216,33 @@ static redisContext *take(ih_cache *c, char *why, size_t whylen)
 	return rc;
 }
 
-/* Give a context back, or drop it when it failed (`ok` 0). */
+/*
+ * Give a context back, or drop it when it failed (`ok` 0).  A connection
+ * that broke (rc->err: Redis restarted, went away or stalled) takes the
+ * idle ones with it: they lead to the same server and would each fail one
+ * more call before a reconnect.
+ */
 static void give(ih_cache *c, redisContext *rc, int ok)
 {
+	redisContext *drop[MAX_IDLE];
+	int ndrop = 0;
+
 	if (rc == NULL)
 		return;
+	pthread_mutex_lock(&c->mu);
 	if (ok && rc->err == 0) {
-		pthread_mutex_lock(&c->mu);
 		if (c->nidle < MAX_IDLE) {
 			c->idle[c->nidle++] = rc;
 			rc = NULL;
 		}
-		pthread_mutex_unlock(&c->mu);
+	} else if (rc->err != 0) {
+		while (c->nidle > 0)
+			drop[ndrop++] = c->idle[--c->nidle];
 	}
+	pthread_mutex_unlock(&c->mu);
 	redisFree(rc);
+	while (ndrop > 0)
+		redisFree(drop[--ndrop]);
 }
 
 /* A context's error, naming a timeout as such. */
@@ -216,18 +269,18 @@ size_t ih_cache_get_marked(ih_cache *c, int16_t marketplace_id, const int32_t *c
 	const char **argv;
 	char (*keys)[40];
 	redisContext *rc;
-	int ok = 1;
+	int ok = 1, tried;
 
 	memset(hit, 0, n);
 	if (n == 0)
 		return 0;
 	if (!c->enabled) {
-		failed(c, "not configured");
+		failed(c, "not configured", 0);
 		return 0;
 	}
-	rc = take(c, why, sizeof why);
+	rc = take(c, why, sizeof why, &tried);
 	if (rc == NULL) {
-		failed(c, why);
+		failed(c, why, tried);
 		return 0;
 	}
 	argv = malloc((chunk + 1) * sizeof *argv);
@@ -266,7 +319,7 @@ size_t ih_cache_get_marked(ih_cache *c, int16_t marketplace_id, const int32_t *c
 	give(c, rc, ok);
 	if (!ok) {
 		memset(hit, 0, n);
-		failed(c, why);
+		failed(c, why, 1);
 		return 0;
 	}
 	succeeded(c);
@@ -277,17 +330,17 @@ void ih_cache_mark(ih_cache *c, int16_t marketplace_id, const int32_t *card_ids,
 {
 	char why[256] = "", key[40], ttl[24];
 	redisContext *rc;
-	int ok = 1;
+	int ok = 1, tried;
 
 	if (n == 0)
 		return;
 	if (!c->enabled) {
-		failed(c, "not configured");
+		failed(c, "not configured", 0);
 		return;
 	}
-	rc = take(c, why, sizeof why);
+	rc = take(c, why, sizeof why, &tried);
 	if (rc == NULL) {
-		failed(c, why);
+		failed(c, why, tried);
 		return;
 	}
 	snprintf(ttl, sizeof ttl, "%lld", c->ttl);
@@ -323,7 +376,7 @@ void ih_cache_mark(ih_cache *c, int16_t marketplace_id, const int32_t *card_ids,
 		snprintf(why, sizeof why, "SETEX failed");
 	give(c, rc, ok);
 	if (!ok)
-		failed(c, why);
+		failed(c, why, 1);
 	else
 		succeeded(c);
 }

@@ -8,7 +8,8 @@
  * The cache never fails its caller: with Redis unconfigured, down, slower
  * than redis.timeout_ms or answering errors, reads miss and writes are
  * dropped, one warning is logged per cycle and one line when Redis answers
- * again; it reconnects on its own.  hiredis contexts are not thread-safe,
+ * again; it reconnects on its own, trying at most once a second while Redis
+ * fails (calls in between miss at once, without waiting on the network).  hiredis contexts are not thread-safe,
  * so the cache keeps a small locked stack of them, each used by one thread
  * at a time: any number of threads may call it at once.
  */
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ih_clock;
 struct ih_config;
 typedef struct ih_cache ih_cache;
 
@@ -48,5 +50,13 @@ int ih_cache_ok(ih_cache *c);
 
 /* Keys per MGET / pipeline (default 1000); for tests. */
 void ih_cache_set_chunk(ih_cache *c, size_t keys);
+
+/* The clock that spaces reconnect attempts (borrowed; NULL: the real one),
+ * for tests.  Set it before the cache is shared between threads. */
+void ih_cache_set_clock(ih_cache *c, const struct ih_clock *clock);
+
+/* Connection attempts made so far (each one, successful or not).
+ * Thread-safe. */
+unsigned long ih_cache_connect_attempts(ih_cache *c);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * cache_test -- the Redis SnapshotCache against the suite's Redis: round
- * trip with TTL, disabled cache, Redis killed and back, error replies,
- * a stalled server, many threads.
+ * trip with TTL, disabled cache, Redis killed and back (at the next cycle,
+ * and within the same cycle on the cache's clock), error replies, a stalled
+ * server, many threads.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "conf.h"
 #include "testutil.h"
 
@@ -114,6 +116,67 @@ static void test_killed_and_back(void)
 	CU_ASSERT_EQUAL(ih_cache_get_marked(c, 9, ids, 3, hit), 3);
 	CU_ASSERT_TRUE(ih_cache_ok(c));
 	ih_cache_free(c);
+}
+
+/*
+ * Redis restarts in the middle of a cycle, with calls coming four times a
+ * second (of the cache's fake clock): while it is down the calls miss, and
+ * only one a second tries to connect; once it is back, the cache reaches it
+ * within about a second, still in the same cycle.  (A refusal used to push
+ * the next attempt a second further every time, so it never came back.)
+ */
+static void test_restart_mid_cycle(void)
+{
+	int port = ih_test_redis_port_or_skip("cache restart mid-cycle");
+	int32_t ids[3] = { 31, 32, 33 };
+	uint8_t hit[3];
+	ih_fake_clock fc;
+	ih_config *cfg;
+	ih_cache *c;
+	unsigned long before;
+	int calls;
+
+	if (port == 0)
+		return;
+	ih_fake_clock_init(&fc, 1.7e9);
+	cfg = cfg_for(port);
+	c = ih_cache_new(cfg);
+	ih_config_free(cfg);
+	ih_cache_set_clock(c, &fc.clock);
+	ih_cache_cycle_begin(c);
+	ih_cache_mark(c, 6, ids, 3, "2024-05-01T12:00:00Z");
+	CU_ASSERT_EQUAL(ih_cache_get_marked(c, 6, ids, 3, hit), 3);
+	CU_ASSERT_EQUAL_FATAL(ih_test_servers("stop-redis"), 0);
+
+	/* down: the idle connection fails, then 3 s of calls 0.25 s apart miss;
+	 * connection attempts: at most one a second */
+	CU_ASSERT_EQUAL(ih_cache_get_marked(c, 6, ids, 3, hit), 0);
+	before = ih_cache_connect_attempts(c);
+	for (int i = 0; i < 12; i++) {
+		ih_fake_clock_advance(&fc, 0.25);
+		CU_ASSERT_EQUAL(ih_cache_get_marked(c, 6, ids, 3, hit), 0);
+		CU_ASSERT(!hit[0] && !hit[1] && !hit[2]);
+		ih_cache_mark(c, 6, ids, 3, "2024-05-01T12:00:00Z");
+	}
+	CU_ASSERT(ih_cache_connect_attempts(c) - before >= 2);
+	CU_ASSERT(ih_cache_connect_attempts(c) - before <= 3);
+	CU_ASSERT_FALSE(ih_cache_ok(c));
+
+	/* back (empty: the test server keeps nothing): same cycle, no
+	 * cycle_begin; the cache answers within a bounded number of calls */
+	CU_ASSERT_EQUAL_FATAL(ih_test_servers("start-redis"), 0);
+	for (calls = 1; calls <= 20; calls++) {
+		ih_fake_clock_advance(&fc, 0.25);
+		ih_cache_get_marked(c, 6, ids, 3, hit);
+		if (ih_cache_ok(c))
+			break;
+	}
+	CU_ASSERT(calls <= 5); /* the next attempt is at most a second away */
+	ih_cache_mark(c, 6, ids, 3, "2024-05-01T14:00:00Z");
+	CU_ASSERT_TRUE(ih_cache_ok(c));
+	CU_ASSERT_EQUAL(ih_cache_get_marked(c, 6, ids, 3, hit), 3);
+	ih_cache_free(c);
+	ih_fake_clock_destroy(&fc);
 }
 
 static void test_error_replies(void)
@@ -224,6 +287,7 @@ int main(void)
 		{ "round trip with TTL", test_round_trip },
 		{ "disabled cache misses", test_disabled },
 		{ "redis killed mid-test, then back", test_killed_and_back },
+		{ "redis restarted mid-cycle: back within a second, one attempt a second", test_restart_mid_cycle },
 		{ "error replies are misses", test_error_replies },
 		{ "a stalled server times out", test_stalled },
 		{ "four threads", test_threads },
