@@ -6,6 +6,7 @@
 
 #include "bulk_int.h"
 #include "identity.h"
+#include "pgexec.h"
 
 #define CARD_COLS "id, scryfall_id, oracle_id, name, set_code, collector_number, lang, tcgplayer_id, " \
 		  "tcgplayer_etched_id, cardmarket_id, cardtrader_blueprint_id, mtgo_id"
@@ -94,18 +95,14 @@ int ih_bulk_priority_cards(PGconn *c, int limit, ih_card_list *out, char *err, s
 	snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 0);
 	/* The newest snapshot of a card across marketplaces, as one index probe
 	 * per (card, marketplace): never a scan of the card's history. */
-	r = PQexecParams(c,
-			 "SELECT " CARD_COLS " FROM cards c "
-			 "LEFT JOIN LATERAL (SELECT max(l.time) AS last FROM marketplaces m "
-			 "  CROSS JOIN LATERAL (SELECT s.time FROM price_snapshots s "
-			 "   WHERE s.card_id = c.id AND s.marketplace_id = m.id ORDER BY s.time DESC LIMIT 1) l) p ON true "
-			 "ORDER BY p.last ASC NULLS FIRST, c.id LIMIT $1::int",
-			 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ih_pg_error(err, errlen, "priority cards", c, r);
-		PQclear(r);
+	if (ih_pg_exec(c,
+		       "SELECT " CARD_COLS " FROM cards c "
+		       "LEFT JOIN LATERAL (SELECT max(l.time) AS last FROM marketplaces m "
+		       "  CROSS JOIN LATERAL (SELECT s.time FROM price_snapshots s "
+		       "   WHERE s.card_id = c.id AND s.marketplace_id = m.id ORDER BY s.time DESC LIMIT 1) l) p ON true "
+		       "ORDER BY p.last ASC NULLS FIRST, c.id LIMIT $1::int",
+		       1, params, PGRES_TUPLES_OK, &r, "priority cards", err, errlen) != 0)
 		return IH_BULK_ERR_DB;
-	}
 	rc = cards_from_result(r, out, err, errlen);
 	PQclear(r);
 	return rc;
@@ -131,22 +128,18 @@ int ih_bulk_ensure_marketplace(PGconn *c, const char *slug, const char *name, co
 	 * identity value; a concurrent insert makes the first try return
 	 * nothing, the second finds the row. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		PGresult *r = PQexecParams(c,
-					   "WITH old AS (SELECT id FROM marketplaces WHERE slug = $1), "
-					   "ins AS (INSERT INTO marketplaces (slug, name, currency) "
-					   "  SELECT $1, coalesce($2, $1), $3 WHERE NOT EXISTS (SELECT 1 FROM old) "
-					   "  ON CONFLICT (slug) DO NOTHING RETURNING id) "
-					   "SELECT id FROM old UNION ALL SELECT id FROM ins",
-					   3, NULL, params, NULL, NULL, 0);
+		char what[160];
+		PGresult *r;
 
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			char what[160];
-
-			snprintf(what, sizeof what, "marketplace '%s'", slug);
-			ih_pg_error(err, errlen, what, c, r);
-			PQclear(r);
+		snprintf(what, sizeof what, "marketplace '%s'", slug);
+		if (ih_pg_exec(c,
+			       "WITH old AS (SELECT id FROM marketplaces WHERE slug = $1), "
+			       "ins AS (INSERT INTO marketplaces (slug, name, currency) "
+			       "  SELECT $1, coalesce($2, $1), $3 WHERE NOT EXISTS (SELECT 1 FROM old) "
+			       "  ON CONFLICT (slug) DO NOTHING RETURNING id) "
+			       "SELECT id FROM old UNION ALL SELECT id FROM ins",
+			       3, params, PGRES_TUPLES_OK, &r, what, err, errlen) != 0)
 			return IH_BULK_ERR_DB;
-		}
 		if (PQntuples(r) == 1) {
 			*id = (int16_t)atoi(PQgetvalue(r, 0, 0));
 			PQclear(r);
@@ -162,19 +155,13 @@ int ih_bulk_set_blueprint(PGconn *c, int32_t card_id, int32_t blueprint_id, char
 {
 	char a[16], b[16];
 	const char *params[2] = { a, b };
-	PGresult *r;
-	int rc = 0;
 
 	snprintf(a, sizeof a, "%d", (int)card_id);
 	snprintf(b, sizeof b, "%d", (int)blueprint_id);
-	r = PQexecParams(c, "UPDATE cards SET cardtrader_blueprint_id = $2::int, updated_at = now() WHERE id = $1::int",
-			 2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		ih_pg_error(err, errlen, "setting a CardTrader blueprint", c, r);
-		rc = IH_BULK_ERR_DB;
-	}
-	PQclear(r);
-	return rc;
+	if (ih_pg_exec(c, "UPDATE cards SET cardtrader_blueprint_id = $2::int, updated_at = now() WHERE id = $1::int", 2,
+		       params, PGRES_COMMAND_OK, NULL, "setting a CardTrader blueprint", err, errlen) != 0)
+		return IH_BULK_ERR_DB;
+	return 0;
 }
 
 /* ---- card upsert: COPY into staging, one upsert per chunk -------------- */
@@ -209,40 +196,25 @@ static void copy_id(ih_buf *b, int32_t v)
 	ih_buf_puts(b, tmp);
 }
 
-static int exec_cmd(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
-{
-	PGresult *r = PQexec(c, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		ih_pg_error(err, errlen, what, c, r);
-	PQclear(r);
-	return ok ? 0 : IH_BULK_ERR_DB;
-}
-
 static int upsert_card_chunk(PGconn *c, const ih_card_row *cards, size_t off, size_t k, char *err, size_t errlen)
 {
 	ih_buf b = { 0 };
-	PGresult *r;
 	int rc;
 
-	rc = exec_cmd(c,
-		      "BEGIN; SET LOCAL client_min_messages = warning; "
-		      "CREATE TEMP TABLE IF NOT EXISTS ih_stage_cards (seq int, scryfall_id uuid, oracle_id uuid, "
-		      "name text, set_code text, collector_number text, lang text, tcgplayer_id int, "
-		      "tcgplayer_etched_id int, cardmarket_id int, cardtrader_blueprint_id int, mtgo_id int) "
-		      "ON COMMIT DELETE ROWS",
-		      "creating the card staging table", err, errlen);
+	rc = ih_bulk_cmd(c,
+			 "BEGIN; SET LOCAL client_min_messages = warning; "
+			 "CREATE TEMP TABLE IF NOT EXISTS ih_stage_cards (seq int, scryfall_id uuid, oracle_id uuid, "
+			 "name text, set_code text, collector_number text, lang text, tcgplayer_id int, "
+			 "tcgplayer_etched_id int, cardmarket_id int, cardtrader_blueprint_id int, mtgo_id int) "
+			 "ON COMMIT DELETE ROWS",
+			 "creating the card staging table", err, errlen);
 	if (rc != 0)
 		goto fail;
-	r = PQexec(c, "COPY ih_stage_cards FROM STDIN");
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		ih_pg_error(err, errlen, "COPY cards", c, r);
-		PQclear(r);
+	if (ih_pg_exec(c, "COPY ih_stage_cards FROM STDIN", -1, NULL, PGRES_COPY_IN, NULL, "COPY cards", err, errlen) !=
+	    0) {
 		rc = IH_BULK_ERR_DB;
 		goto fail;
 	}
-	PQclear(r);
 	for (size_t i = off; i < off + k; i++) {
 		const ih_card_row *cr = &cards[i];
 		char seq[24];
@@ -272,49 +244,43 @@ static int upsert_card_chunk(PGconn *c, const ih_card_row *cards, size_t off, si
 		copy_id(&b, cr->mtgo_id);
 		ih_buf_putc(&b, '\n');
 		if ((b.len > 256 * 1024 || i + 1 == off + k) && !b.oom) {
-			if (PQputCopyData(c, b.p, (int)b.len) != 1) {
+			if (ih_pg_copy_put(c, b.p, b.len, "COPY cards", err, errlen) != 0) {
 				rc = IH_BULK_ERR_DB;
 				break;
 			}
 			b.len = 0;
 		}
 	}
-	if (b.oom)
+	if (b.oom && rc == 0) {
+		snprintf(err, errlen, "COPY cards: out of memory");
 		rc = IH_BULK_ERR_DB;
+	}
 	ih_buf_free(&b);
-	PQputCopyEnd(c, rc == 0 ? NULL : "client error");
-	while ((r = PQgetResult(c)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
-			ih_pg_error(err, errlen, "COPY cards", c, r);
-			rc = IH_BULK_ERR_DB;
-		}
-		PQclear(r);
-	}
-	if (rc != 0) {
-		if (*err == '\0')
-			ih_pg_error(err, errlen, "COPY cards", c, NULL);
+	if (rc == 0)
+		rc = ih_pg_copy_end(c, NULL, NULL, "COPY cards", err, errlen) == 0 ? 0 : IH_BULK_ERR_DB;
+	else
+		(void)ih_pg_copy_end(c, "client error", NULL, "COPY cards", NULL, 0);
+	if (rc != 0)
 		goto fail;
-	}
 	/* the last row of a scryfall_id wins; a 0 id keeps the stored one */
-	rc = exec_cmd(c,
-		      "INSERT INTO cards (scryfall_id, oracle_id, name, set_code, collector_number, lang, tcgplayer_id, "
-		      "tcgplayer_etched_id, cardmarket_id, cardtrader_blueprint_id, mtgo_id, updated_at) "
-		      "SELECT DISTINCT ON (scryfall_id) scryfall_id, oracle_id, name, set_code, collector_number, lang, "
-		      "tcgplayer_id, tcgplayer_etched_id, cardmarket_id, cardtrader_blueprint_id, mtgo_id, now() "
-		      "FROM ih_stage_cards ORDER BY scryfall_id, seq DESC "
-		      "ON CONFLICT (scryfall_id) DO UPDATE SET oracle_id = coalesce(EXCLUDED.oracle_id, cards.oracle_id), "
-		      "name = EXCLUDED.name, set_code = EXCLUDED.set_code, collector_number = EXCLUDED.collector_number, "
-		      "lang = EXCLUDED.lang, tcgplayer_id = coalesce(EXCLUDED.tcgplayer_id, cards.tcgplayer_id), "
-		      "tcgplayer_etched_id = coalesce(EXCLUDED.tcgplayer_etched_id, cards.tcgplayer_etched_id), "
-		      "cardmarket_id = coalesce(EXCLUDED.cardmarket_id, cards.cardmarket_id), "
-		      "cardtrader_blueprint_id = coalesce(EXCLUDED.cardtrader_blueprint_id, cards.cardtrader_blueprint_id), "
-		      "mtgo_id = coalesce(EXCLUDED.mtgo_id, cards.mtgo_id), updated_at = now(); COMMIT",
-		      "upserting cards", err, errlen);
+	rc = ih_bulk_cmd(c,
+			 "INSERT INTO cards (scryfall_id, oracle_id, name, set_code, collector_number, lang, tcgplayer_id, "
+			 "tcgplayer_etched_id, cardmarket_id, cardtrader_blueprint_id, mtgo_id, updated_at) "
+			 "SELECT DISTINCT ON (scryfall_id) scryfall_id, oracle_id, name, set_code, collector_number, lang, "
+			 "tcgplayer_id, tcgplayer_etched_id, cardmarket_id, cardtrader_blueprint_id, mtgo_id, now() "
+			 "FROM ih_stage_cards ORDER BY scryfall_id, seq DESC "
+			 "ON CONFLICT (scryfall_id) DO UPDATE SET oracle_id = coalesce(EXCLUDED.oracle_id, cards.oracle_id), "
+			 "name = EXCLUDED.name, set_code = EXCLUDED.set_code, collector_number = EXCLUDED.collector_number, "
+			 "lang = EXCLUDED.lang, tcgplayer_id = coalesce(EXCLUDED.tcgplayer_id, cards.tcgplayer_id), "
+			 "tcgplayer_etched_id = coalesce(EXCLUDED.tcgplayer_etched_id, cards.tcgplayer_etched_id), "
+			 "cardmarket_id = coalesce(EXCLUDED.cardmarket_id, cards.cardmarket_id), "
+			 "cardtrader_blueprint_id = coalesce(EXCLUDED.cardtrader_blueprint_id, cards.cardtrader_blueprint_id), "
+			 "mtgo_id = coalesce(EXCLUDED.mtgo_id, cards.mtgo_id), updated_at = now(); COMMIT",
+			 "upserting cards", err, errlen);
 	if (rc == 0)
 		return 0;
 fail:
-	if (PQtransactionStatus(c) != PQTRANS_IDLE)
-		PQclear(PQexec(c, "ROLLBACK"));
+	ih_pg_rollback(c);
 	return rc;
 }
 

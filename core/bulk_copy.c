@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bulk_int.h"
+#include "pgexec.h"
 
 void ih_buf_put(ih_buf *b, const void *data, size_t n)
 {
@@ -48,14 +49,15 @@ void ih_buf_free(ih_buf *b)
 void ih_pg_error(char *err, size_t errlen, const char *what, PGconn *c, const PGresult *r)
 {
 	const char *m = r != NULL ? PQresultErrorMessage(r) : NULL;
-	size_t len;
 
 	if (m == NULL || *m == '\0')
 		m = c != NULL ? PQerrorMessage(c) : "no connection";
-	snprintf(err, errlen, "%s: %s", what, m);
-	len = strlen(err);
-	while (len > 0 && (err[len - 1] == '\n' || err[len - 1] == ' '))
-		err[--len] = '\0';
+	ih_pg_oneline(err, errlen, what, m);
+}
+
+int ih_bulk_cmd(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
+{
+	return ih_pg_exec(c, sql, -1, NULL, PGRES_COMMAND_OK, NULL, what, err, errlen) == 0 ? 0 : IH_BULK_ERR_DB;
 }
 
 int ih_valid_decimal(const char *s)
@@ -426,10 +428,8 @@ static int send_buf(PGconn *c, ih_buf *b, char *err, size_t errlen)
 		snprintf(err, errlen, "COPY: out of memory");
 		return IH_BULK_ERR_DB;
 	}
-	if (b->len > 0 && PQputCopyData(c, b->p, (int)b->len) != 1) {
-		ih_pg_error(err, errlen, "COPY: sending rows", c, NULL);
+	if (b->len > 0 && ih_pg_copy_put(c, b->p, b->len, "COPY: sending rows", err, errlen) != 0)
 		return IH_BULK_ERR_DB;
-	}
 	b->len = 0;
 	return 0;
 }
@@ -437,14 +437,17 @@ static int send_buf(PGconn *c, ih_buf *b, char *err, size_t errlen)
 int ih_pg_time_us(PGconn *c, const char *time_iso, int64_t *us, char *err, size_t errlen)
 {
 	const char *params[1] = { time_iso };
-	PGresult *r = PQexecParams(c, "SELECT ((extract(epoch FROM $1::timestamptz) - 946684800) * 1000000)::bigint",
-				   1, NULL, params, NULL, NULL, 0);
-	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+	PGresult *r;
+	int ok;
 
+	if (ih_pg_exec(c, "SELECT ((extract(epoch FROM $1::timestamptz) - 946684800) * 1000000)::bigint", 1, params,
+		       PGRES_TUPLES_OK, &r, "reading the snapshot time", err, errlen) != 0)
+		return IH_BULK_ERR_DB;
+	ok = PQntuples(r) == 1;
 	if (ok)
 		*us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	else
-		ih_pg_error(err, errlen, "reading the snapshot time", c, r);
+		snprintf(err, errlen, "reading the snapshot time: no row");
 	PQclear(r);
 	return ok ? 0 : IH_BULK_ERR_DB;
 }
@@ -454,15 +457,12 @@ int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *t
 {
 	static const char header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 	ih_buf b = { 0 };
-	PGresult *r = PQexec(c, copy_sql);
 	int rc = 0;
 
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		ih_pg_error(err, errlen, "COPY: starting", c, r);
-		PQclear(r);
+	if (sqlstate != NULL)
+		*sqlstate = '\0';
+	if (ih_pg_exec(c, copy_sql, -1, NULL, PGRES_COPY_IN, NULL, "COPY: starting", err, errlen) != 0)
 		return IH_BULK_ERR_DB;
-	}
-	PQclear(r);
 	if (binary)
 		ih_buf_put(&b, header, sizeof header - 1);
 	for (size_t k = 0; k < m && rc == 0; k++) {
@@ -480,20 +480,9 @@ int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *t
 	if (rc == 0)
 		rc = send_buf(c, &b, err, errlen);
 	ih_buf_free(&b);
-	if (PQputCopyEnd(c, rc == 0 ? NULL : "client error") != 1 && rc == 0) {
-		ih_pg_error(err, errlen, "COPY: ending", c, NULL);
-		rc = IH_BULK_ERR_DB;
-	}
-	while ((r = PQgetResult(c)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
-			const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-
-			if (sqlstate != NULL && st != NULL)
-				snprintf(sqlstate, 6, "%.5s", st);
-			ih_pg_error(err, errlen, "COPY", c, r);
-			rc = IH_BULK_ERR_DB;
-		}
-		PQclear(r);
-	}
+	if (rc == 0)
+		rc = ih_pg_copy_end(c, NULL, sqlstate, "COPY", err, errlen) == 0 ? 0 : IH_BULK_ERR_DB;
+	else
+		(void)ih_pg_copy_end(c, "client error", NULL, "COPY", NULL, 0);
 	return rc;
 }

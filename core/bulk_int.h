@@ -24,8 +24,16 @@ void ih_buf_puts(ih_buf *b, const char *s);
 void ih_buf_putc(ih_buf *b, char ch);
 void ih_buf_free(ih_buf *b);
 
-/* Trim libpq's trailing newline into err, prefixed "what: ". */
+/* r's error (else c's) into err as one line, prefixed "what: " (folded by
+ * ih_pg_oneline, core/pgexec.h). */
 void ih_pg_error(char *err, size_t errlen, const char *what, PGconn *c, const PGresult *r);
+
+/*
+ * Run a command without parameters or rows (several statements allowed)
+ * through ih_pg_exec, bounded by the statement timeout.  0, or
+ * IH_BULK_ERR_DB with "what: reason" in err.  Thread: the connection's.
+ */
+int ih_bulk_cmd(PGconn *c, const char *sql, const char *what, char *err, size_t errlen);
 
 /* time_iso as PostgreSQL reads it, in microseconds since 2000-01-01 UTC
  * (a binary COPY's timestamptz).  0 or IH_BULK_ERR_DB with err. */

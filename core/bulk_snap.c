@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bulk_int.h"
+#include "pgexec.h"
 
 /* Measured by bench/writes (see README): the faster statement shape and
  * COPY format, and rows per COPY transaction. */
@@ -181,9 +182,8 @@ int ih_bulk_write_snapshots_by_scryfall(PGconn *c, const char *time_iso, const i
 		snprintf(err, errlen, "snapshot batch: out of memory");
 		rc = IH_BULK_ERR_DB;
 	} else {
-		r = PQexecParams(c, SQL_BY_SCRYFALL, 13, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			ih_pg_error(err, errlen, "writing a snapshot batch by scryfall id", c, r);
+		if (ih_pg_exec(c, SQL_BY_SCRYFALL, 13, params, PGRES_TUPLES_OK, &r, "writing a snapshot batch by scryfall id",
+			       err, errlen) != 0) {
 			rc = IH_BULK_ERR_DB;
 		} else {
 			for (int i = 0; i < PQntuples(r); i++) {
@@ -193,8 +193,8 @@ int ih_bulk_write_snapshots_by_scryfall(PGconn *c, const char *time_iso, const i
 					card_ids[ord - 1] = (int32_t)atol(PQgetvalue(r, i, 1));
 				*written = atol(PQgetvalue(r, i, 2));
 			}
+			PQclear(r);
 		}
-		PQclear(r);
 	}
 	snap_arrays_free(arr);
 	return rc;
@@ -214,14 +214,13 @@ static int write_batch_unnest(PGconn *c, const char *time_iso, const ih_snap_row
 		snprintf(err, errlen, "snapshot batch: out of memory");
 		rc = IH_BULK_ERR_DB;
 	} else {
-		r = PQexecParams(c, SQL_UNNEST, 13, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			ih_pg_error(err, errlen, "writing a snapshot batch", c, r);
+		if (ih_pg_exec(c, SQL_UNNEST, 13, params, PGRES_COMMAND_OK, &r, "writing a snapshot batch", err, errlen) !=
+		    0) {
 			rc = IH_BULK_ERR_DB;
 		} else {
 			*affected = atol(PQcmdTuples(r));
+			PQclear(r);
 		}
-		PQclear(r);
 	}
 	snap_arrays_free(arr);
 	return rc;
@@ -264,30 +263,17 @@ static int write_batch_values(PGconn *c, const char *time_iso, const ih_snap_row
 		snprintf(err, errlen, "snapshot batch: out of memory");
 		rc = IH_BULK_ERR_DB;
 	} else {
-		r = PQexecParams(c, sql.p, np, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			ih_pg_error(err, errlen, "writing a snapshot batch", c, r);
+		if (ih_pg_exec(c, sql.p, np, params, PGRES_COMMAND_OK, &r, "writing a snapshot batch", err, errlen) != 0) {
 			rc = IH_BULK_ERR_DB;
 		} else {
 			*affected = atol(PQcmdTuples(r));
+			PQclear(r);
 		}
-		PQclear(r);
 	}
 	ih_buf_free(&sql);
 	free(params);
 	free(nums);
 	return rc;
-}
-
-static int exec_ok(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
-{
-	PGresult *r = PQexec(c, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		ih_pg_error(err, errlen, what, c, r);
-	PQclear(r);
-	return ok ? 0 : IH_BULK_ERR_DB;
 }
 
 /* One COPY chunk: staging, one upsert, one commit. */
@@ -298,12 +284,12 @@ static int write_chunk_copy(PGconn *c, const char *time_iso, const ih_snap_row *
 	PGresult *r;
 	int rc;
 
-	rc = exec_ok(c,
-		     "BEGIN; SET LOCAL client_min_messages = warning; "
-		     "CREATE TEMP TABLE IF NOT EXISTS ih_stage_snap (card_id int, marketplace_id smallint, "
-		     "condition text, finish text, language text, currency text, price numeric, price_low numeric, "
-		     "price_mid numeric, price_high numeric, num_listings int, source text) ON COMMIT DELETE ROWS",
-		     "creating the staging table", err, errlen);
+	rc = ih_bulk_cmd(c,
+			 "BEGIN; SET LOCAL client_min_messages = warning; "
+			 "CREATE TEMP TABLE IF NOT EXISTS ih_stage_snap (card_id int, marketplace_id smallint, "
+			 "condition text, finish text, language text, currency text, price numeric, price_low numeric, "
+			 "price_mid numeric, price_high numeric, num_listings int, source text) ON COMMIT DELETE ROWS",
+			 "creating the staging table", err, errlen);
 	if (rc != 0)
 		goto fail;
 	rc = ih_copy_snapshots(c,
@@ -312,22 +298,18 @@ static int write_chunk_copy(PGconn *c, const char *time_iso, const ih_snap_row *
 			       g_copy_binary, NULL, NULL, rows, idx, m, NULL, err, errlen);
 	if (rc != 0)
 		goto fail;
-	r = PQexecParams(c, "INSERT INTO price_snapshots (time, " SNAP_COLS ") SELECT $1::timestamptz, * FROM ih_stage_snap" ON_CONFLICT,
-			 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		ih_pg_error(err, errlen, "upserting snapshots from staging", c, r);
-		PQclear(r);
+	if (ih_pg_exec(c, "INSERT INTO price_snapshots (time, " SNAP_COLS ") SELECT $1::timestamptz, * FROM ih_stage_snap" ON_CONFLICT,
+		       1, params, PGRES_COMMAND_OK, &r, "upserting snapshots from staging", err, errlen) != 0) {
 		rc = IH_BULK_ERR_DB;
 		goto fail;
 	}
 	*affected = atol(PQcmdTuples(r));
 	PQclear(r);
-	rc = exec_ok(c, "COMMIT", "committing snapshots", err, errlen);
+	rc = ih_bulk_cmd(c, "COMMIT", "committing snapshots", err, errlen);
 	if (rc == 0)
 		return 0;
 fail:
-	if (PQtransactionStatus(c) != PQTRANS_IDLE)
-		PQclear(PQexec(c, "ROLLBACK"));
+	ih_pg_rollback(c);
 	return rc;
 }
 
@@ -384,17 +366,15 @@ int ih_bulk_marketplace_fresh(PGconn *c, int16_t marketplace_id, long freshness_
 	snprintf(mkt, sizeof mkt, "%d", (int)marketplace_id);
 	snprintf(secs, sizeof secs, "%ld", freshness_seconds);
 	/* a range scan of the primary key's leading time column: only recent rows are read */
-	r = PQexecParams(c,
-			 "SELECT 1 FROM price_snapshots WHERE marketplace_id = $1::smallint "
-			 "AND time > coalesce($2::timestamptz, now()) - make_interval(secs => $3::bigint) LIMIT 1",
-			 3, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ih_pg_error(err, errlen, "marketplace freshness", c, r);
+	if (ih_pg_exec(c,
+		       "SELECT 1 FROM price_snapshots WHERE marketplace_id = $1::smallint "
+		       "AND time > coalesce($2::timestamptz, now()) - make_interval(secs => $3::bigint) LIMIT 1",
+		       3, params, PGRES_TUPLES_OK, &r, "marketplace freshness", err, errlen) != 0) {
 		rc = IH_BULK_ERR_DB;
 	} else {
 		*fresh = PQntuples(r) > 0;
+		PQclear(r);
 	}
-	PQclear(r);
 	return rc;
 }
 
@@ -431,15 +411,13 @@ int ih_bulk_fresh_cards(PGconn *c, int16_t marketplace_id, const int32_t *card_i
 	params[3] = secs;
 	/* Per card, the newest row through the (card_id, marketplace_id, time
 	 * DESC) index: the cost does not grow with the history. */
-	r = PQexecParams(c,
-			 "SELECT u.ord FROM unnest($1::int[]) WITH ORDINALITY AS u(card_id, ord) "
-			 "CROSS JOIN LATERAL (SELECT s.time FROM price_snapshots s "
-			 "WHERE s.card_id = u.card_id AND s.marketplace_id = $2::smallint "
-			 "ORDER BY s.time DESC LIMIT 1) AS last "
-			 "WHERE last.time > coalesce($3::timestamptz, now()) - make_interval(secs => $4::bigint)",
-			 4, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ih_pg_error(err, errlen, "freshness lookup", c, r);
+	if (ih_pg_exec(c,
+		       "SELECT u.ord FROM unnest($1::int[]) WITH ORDINALITY AS u(card_id, ord) "
+		       "CROSS JOIN LATERAL (SELECT s.time FROM price_snapshots s "
+		       "WHERE s.card_id = u.card_id AND s.marketplace_id = $2::smallint "
+		       "ORDER BY s.time DESC LIMIT 1) AS last "
+		       "WHERE last.time > coalesce($3::timestamptz, now()) - make_interval(secs => $4::bigint)",
+		       4, params, PGRES_TUPLES_OK, &r, "freshness lookup", err, errlen) != 0) {
 		rc = IH_BULK_ERR_DB;
 	} else {
 		for (int i = 0; i < PQntuples(r); i++) {
@@ -448,8 +426,8 @@ int ih_bulk_fresh_cards(PGconn *c, int16_t marketplace_id, const int32_t *card_i
 			if (ord >= 1 && (size_t)ord <= n)
 				fresh[ord - 1] = 1;
 		}
+		PQclear(r);
 	}
-	PQclear(r);
 	ih_buf_free(&ids);
 	return rc;
 }

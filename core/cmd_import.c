@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "http.h"
 #include "import_scryfall.h"
+#include "pgexec.h"
 #include "pool.h"
 
 #define SCRYFALL_API "https://api.scryfall.com"
@@ -26,13 +27,21 @@ static const char *scryfall_base(const ih_config *cfg)
 	return SCRYFALL_API;
 }
 
-static int schema_ready(PGconn *c)
+/* 1 when the schema is there; 0 with err when it is not or the query failed. */
+static int schema_ready(PGconn *c, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(c, "SELECT to_regclass('cards') IS NOT NULL AND to_regclass('price_snapshots') IS NOT NULL "
-				"AND to_regclass('marketplaces') IS NOT NULL");
-	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PGresult *r;
+	int ok;
 
+	if (ih_pg_exec(c,
+		       "SELECT to_regclass('cards') IS NOT NULL AND to_regclass('price_snapshots') IS NOT NULL "
+		       "AND to_regclass('marketplaces') IS NOT NULL",
+		       -1, NULL, PGRES_TUPLES_OK, &r, "checking the schema", err, errlen) != 0)
+		return 0;
+	ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
+	if (!ok)
+		snprintf(err, errlen, "the schema is missing: run `ingesthost --migrate` first");
 	return ok;
 }
 
@@ -54,6 +63,7 @@ int ih_cmd_import(const struct ih_cli *cli, struct ih_config *cfg)
 		fprintf(stderr, "ingesthost: import scryfall: give FILE, '-' for stdin, or --download\n");
 		return IH_EXIT_USAGE;
 	}
+	ih_pg_set_statement_timeout_ms((int)cfg->database.statement_timeout_ms);
 	c = ih_pg_connect(cfg->database.conninfo, (int)cfg->database.connect_timeout, err, sizeof err);
 	if (c == NULL) {
 		char *masked = ih_mask_conninfo(cfg->database.conninfo);
@@ -65,29 +75,29 @@ int ih_cmd_import(const struct ih_cli *cli, struct ih_config *cfg)
 		free(masked);
 		return IH_EXIT_INFRA;
 	}
-	if (!schema_ready(c)) {
-		rc = PQstatus(c) == CONNECTION_BAD ? IH_EXIT_INFRA : IH_EXIT_USAGE;
-		fprintf(stderr, "ingesthost: import scryfall: the schema is missing: run `ingesthost --migrate` first\n");
-		PQfinish(c);
+	if (!schema_ready(c, err, sizeof err)) {
+		rc = ih_pg_conn_lost(c) ? IH_EXIT_INFRA : IH_EXIT_USAGE;
+		fprintf(stderr, "ingesthost: import scryfall: %s\n", err);
+		ih_pg_finish(c);
 		return rc;
 	}
 	if (ih_bulk_ensure_marketplace(c, "scryfall", "scryfall", "USD", &mkt, err, sizeof err) != 0) {
-		rc = PQstatus(c) == CONNECTION_BAD ? IH_EXIT_INFRA : IH_EXIT_PLUGIN;
+		rc = ih_pg_conn_lost(c) ? IH_EXIT_INFRA : IH_EXIT_PLUGIN;
 		fprintf(stderr, "ingesthost: import scryfall: %s\n", err);
-		PQfinish(c);
+		ih_pg_finish(c);
 		return rc;
 	}
 	o.progress = isatty(STDERR_FILENO);
 	if (cli->import_download) {
 		if (ih_http_global_init() != 0) {
 			fprintf(stderr, "ingesthost: import scryfall: cannot initialise libcurl\n");
-			PQfinish(c);
+			ih_pg_finish(c);
 			return IH_EXIT_PLUGIN;
 		}
 		if (ih_import_find_default_cards(scryfall_base(cfg), NULL, url, sizeof url, updated, sizeof updated,
 						 &o.size_hint, err, sizeof err) != 0) {
 			fprintf(stderr, "ingesthost: import scryfall --download: %s\n", err);
-			PQfinish(c);
+			ih_pg_finish(c);
 			return IH_EXIT_PLUGIN;
 		}
 		o.url = url;
@@ -102,10 +112,10 @@ int ih_cmd_import(const struct ih_cli *cli, struct ih_config *cfg)
 	ih_import_print_summary(stderr, &st, rc, err);
 	if (rc == IH_IMPORT_ERR_OPEN)
 		rc = IH_EXIT_USAGE;
-	else if (rc == IH_IMPORT_ERR_DB && PQstatus(c) == CONNECTION_BAD)
+	else if (rc == IH_IMPORT_ERR_DB && ih_pg_conn_lost(c))
 		rc = IH_EXIT_INFRA;
 	else if (rc != 0)
 		rc = IH_EXIT_PLUGIN;
-	PQfinish(c);
+	ih_pg_finish(c);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "plugin_loader.h"
+#include "pgexec.h"
 #include "pool.h"
 
 /* A row per plugin the scan reports ok; failures are warnings. */
@@ -42,6 +43,7 @@ int ih_cmd_migrate(const struct ih_cli *cli, struct ih_config *cfg)
 	int applied = 0, version = 0;
 	PGconn *c;
 
+	ih_pg_set_statement_timeout_ms((int)cfg->database.statement_timeout_ms);
 	c = ih_pg_connect(cfg->database.conninfo, (int)cfg->database.connect_timeout, err, sizeof err);
 	if (c == NULL) {
 		char *masked = ih_mask_conninfo(cfg->database.conninfo);
@@ -55,10 +57,10 @@ int ih_cmd_migrate(const struct ih_cli *cli, struct ih_config *cfg)
 		return IH_EXIT_INFRA;
 	}
 	if (ih_migrate(c, ih_migrations, ih_nmigrations, &applied, &version, err, sizeof err) != 0) {
-		int lost = PQstatus(c) == CONNECTION_BAD;
+		int lost = ih_pg_conn_lost(c);
 
 		fprintf(stderr, "ingesthost: --migrate: %s\n", err);
-		PQfinish(c);
+		ih_pg_finish(c);
 		return lost ? IH_EXIT_INFRA : IH_EXIT_USAGE;
 	}
 	if (applied == 0)
@@ -67,6 +69,6 @@ int ih_cmd_migrate(const struct ih_cli *cli, struct ih_config *cfg)
 		printf("applied %d migration%s: schema now at version %d\n", applied, applied == 1 ? "" : "s",
 		       version);
 	ensure_marketplaces(c, cfg);
-	PQfinish(c);
+	ih_pg_finish(c);
 	return IH_EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include "bulk.h"
 #include "bulk_int.h"
 #include "identity.h"
+#include "pgexec.h"
 
 int ih_bulk_resolve_scryfall_lang(PGconn *c, const char *const *uuids, size_t n, int32_t *card_ids,
 				  char (*langs)[8], char *err, size_t errlen)
@@ -35,12 +36,10 @@ int ih_bulk_resolve_scryfall_lang(PGconn *c, const char *const *uuids, size_t n,
 		return IH_BULK_ERR_DB;
 	}
 	params[0] = arr.p;
-	r = PQexecParams(c,
-			 "SELECT u.ord, c.id, coalesce(c.lang, 'en') FROM unnest($1::uuid[]) WITH ORDINALITY AS u(sid, ord) "
-			 "JOIN cards c ON c.scryfall_id = u.sid",
-			 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ih_pg_error(err, errlen, "resolving scryfall ids", c, r);
+	if (ih_pg_exec(c,
+		       "SELECT u.ord, c.id, coalesce(c.lang, 'en') FROM unnest($1::uuid[]) WITH ORDINALITY AS u(sid, ord) "
+		       "JOIN cards c ON c.scryfall_id = u.sid",
+		       1, params, PGRES_TUPLES_OK, &r, "resolving scryfall ids", err, errlen) != 0) {
 		rc = IH_BULK_ERR_DB;
 	} else {
 		for (int i = 0; i < PQntuples(r); i++) {
@@ -52,8 +51,8 @@ int ih_bulk_resolve_scryfall_lang(PGconn *c, const char *const *uuids, size_t n,
 			if (langs != NULL)
 				snprintf(langs[ord - 1], sizeof langs[0], "%s", PQgetvalue(r, i, 2));
 		}
+		PQclear(r);
 	}
-	PQclear(r);
 	ih_buf_free(&arr);
 	return rc;
 }
@@ -75,7 +74,6 @@ int ih_bulk_set_blueprints(PGconn *c, const int32_t *card_ids, const int32_t *bl
 {
 	ih_buf a = { 0 }, b = { 0 };
 	const char *params[2];
-	PGresult *r;
 	int rc = 0;
 
 	if (n == 0)
@@ -89,16 +87,12 @@ int ih_bulk_set_blueprints(PGconn *c, const int32_t *card_ids, const int32_t *bl
 	}
 	params[0] = a.p;
 	params[1] = b.p;
-	r = PQexecParams(c,
-			 "UPDATE cards c SET cardtrader_blueprint_id = u.bp, updated_at = now() "
-			 "FROM unnest($1::int[], $2::int[]) AS u(id, bp) "
-			 "WHERE c.id = u.id AND c.cardtrader_blueprint_id IS DISTINCT FROM u.bp",
-			 2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		ih_pg_error(err, errlen, "storing blueprint ids", c, r);
+	if (ih_pg_exec(c,
+		       "UPDATE cards c SET cardtrader_blueprint_id = u.bp, updated_at = now() "
+		       "FROM unnest($1::int[], $2::int[]) AS u(id, bp) "
+		       "WHERE c.id = u.id AND c.cardtrader_blueprint_id IS DISTINCT FROM u.bp",
+		       2, params, PGRES_COMMAND_OK, NULL, "storing blueprint ids", err, errlen) != 0)
 		rc = IH_BULK_ERR_DB;
-	}
-	PQclear(r);
 out:
 	ih_buf_free(&a);
 	ih_buf_free(&b);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "import_int.h"
+#include "pgexec.h"
 
 /*
  * One chunk, one transaction.  The chunk's cards go through COPY into a
@@ -106,34 +107,20 @@ static void int_field(ih_buf *b, long v, int null)
 	ih_buf_put(b, tmp, (size_t)n);
 }
 
-static int exec_ok(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
-{
-	PGresult *r = PQexec(c, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		ih_pg_error(err, errlen, what, c, r);
-	PQclear(r);
-	return ok ? 0 : IH_BULK_ERR_DB;
-}
-
 /* prices: 0 leaves the seven price columns out (NULL): COPY mode sends the
  * snapshots on their own. */
 static int copy_chunk(PGconn *c, const imp_chunk *k, int prices, ih_buf *b, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(c, prices ? "COPY ih_stage_import FROM STDIN"
-				       : "COPY ih_stage_import (seq, scryfall_id, oracle_id, name, set_code, "
-					 "collector_number, lang, tcgplayer_id, tcgplayer_etched_id, cardmarket_id, "
-					 "mtgo_id) FROM STDIN");
 	size_t pi = 0;
 	int rc = 0;
 
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		ih_pg_error(err, errlen, "COPY into staging", c, r);
-		PQclear(r);
+	if (ih_pg_exec(c,
+		       prices ? "COPY ih_stage_import FROM STDIN"
+			      : "COPY ih_stage_import (seq, scryfall_id, oracle_id, name, set_code, "
+				"collector_number, lang, tcgplayer_id, tcgplayer_etched_id, cardmarket_id, "
+				"mtgo_id) FROM STDIN",
+		       -1, NULL, PGRES_COPY_IN, NULL, "COPY into staging", err, errlen) != 0)
 		return IH_BULK_ERR_DB;
-	}
-	PQclear(r);
 	b->len = 0;
 	for (size_t i = 0; i < k->n && rc == 0; i++) {
 		const ih_card_row *row = &k->rows[i];
@@ -160,34 +147,25 @@ static int copy_chunk(PGconn *c, const imp_chunk *k, int prices, ih_buf *b, char
 			snprintf(err, errlen, "COPY into staging: out of memory");
 			rc = IH_BULK_ERR_DB;
 		} else if (b->len >= 256 * 1024 || i + 1 == k->n) {
-			if (PQputCopyData(c, b->p, (int)b->len) != 1) {
-				ih_pg_error(err, errlen, "COPY into staging", c, NULL);
+			if (ih_pg_copy_put(c, b->p, b->len, "COPY into staging", err, errlen) != 0)
 				rc = IH_BULK_ERR_DB;
-			}
 			b->len = 0;
 		}
 	}
-	if (PQputCopyEnd(c, rc == 0 ? NULL : "client error") != 1 && rc == 0) {
-		ih_pg_error(err, errlen, "COPY into staging: ending", c, NULL);
-		rc = IH_BULK_ERR_DB;
-	}
-	while ((r = PQgetResult(c)) != NULL) {
-		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
-			ih_pg_error(err, errlen, "COPY into staging", c, r);
-			rc = IH_BULK_ERR_DB;
-		}
-		PQclear(r);
-	}
+	if (rc == 0)
+		rc = ih_pg_copy_end(c, NULL, NULL, "COPY into staging", err, errlen) == 0 ? 0 : IH_BULK_ERR_DB;
+	else
+		(void)ih_pg_copy_end(c, "client error", NULL, "COPY into staging", NULL, 0);
 	return rc;
 }
 
 /* BEGIN, the staging table (session-wide, emptied at each commit), the COPY. */
 static int stage_chunk(PGconn *c, const imp_chunk *k, int prices, ih_buf *b, char *err, size_t errlen)
 {
-	int rc = exec_ok(c,
-			 "BEGIN; SET LOCAL client_min_messages = warning; "
-			 "CREATE TEMP TABLE IF NOT EXISTS ih_stage_import (" STAGE_COLS ") ON COMMIT DELETE ROWS",
-			 "creating the import staging table", err, errlen);
+	int rc = ih_bulk_cmd(c,
+			     "BEGIN; SET LOCAL client_min_messages = warning; "
+			     "CREATE TEMP TABLE IF NOT EXISTS ih_stage_import (" STAGE_COLS ") ON COMMIT DELETE ROWS",
+			     "creating the import staging table", err, errlen);
 
 	return rc == 0 ? copy_chunk(c, k, prices, b, err, errlen) : rc;
 }
@@ -195,9 +173,9 @@ static int stage_chunk(PGconn *c, const imp_chunk *k, int prices, ih_buf *b, cha
 static int end_chunk(PGconn *c, int rc, char *err, size_t errlen)
 {
 	if (rc == 0)
-		rc = exec_ok(c, "COMMIT", "committing a chunk", err, errlen);
-	if (rc != 0 && PQtransactionStatus(c) != PQTRANS_IDLE)
-		PQclear(PQexec(c, "ROLLBACK"));
+		rc = ih_bulk_cmd(c, "COMMIT", "committing a chunk", err, errlen);
+	if (rc != 0)
+		ih_pg_rollback(c);
 	return rc;
 }
 
@@ -215,15 +193,19 @@ int imp_write_chunk_one(PGconn *c, int marketplace_id, const char *time_iso, con
 	snprintf(mkt, sizeof mkt, "%d", marketplace_id);
 	rc = stage_chunk(c, k, 1, b, err, errlen);
 	if (rc == 0) {
-		r = PQexecParams(c, SQL_UPSERT, 2, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-			ih_pg_error(err, errlen, "upserting cards and snapshots", c, r);
+		if (ih_pg_exec(c, SQL_UPSERT, 2, params, PGRES_TUPLES_OK, &r, "upserting cards and snapshots", err,
+			       errlen) != 0) {
 			rc = IH_BULK_ERR_DB;
 		} else {
-			*cards = atol(PQgetvalue(r, 0, 0));
-			*snaps = atol(PQgetvalue(r, 0, 1));
+			if (PQntuples(r) != 1) {
+				snprintf(err, errlen, "upserting cards and snapshots: no counts returned");
+				rc = IH_BULK_ERR_DB;
+			} else {
+				*cards = atol(PQgetvalue(r, 0, 0));
+				*snaps = atol(PQgetvalue(r, 0, 1));
+			}
+			PQclear(r);
 		}
-		PQclear(r);
 	}
 	rc = end_chunk(c, rc, err, errlen);
 	if (rc != 0)
@@ -277,12 +259,8 @@ int imp_write_chunk_copy(PGconn *c, int marketplace_id, int64_t time_us, imp_chu
 	rc = stage_chunk(c, k, 0, b, err, errlen);
 	if (rc != 0)
 		return end_chunk(c, rc, err, errlen);
-	r = PQexec(c, SQL_CARDS);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		ih_pg_error(err, errlen, "upserting cards", c, r);
-		PQclear(r);
+	if (ih_pg_exec(c, SQL_CARDS, -1, NULL, PGRES_TUPLES_OK, &r, "upserting cards", err, errlen) != 0)
 		return end_chunk(c, IH_BULK_ERR_DB, err, errlen);
-	}
 	memset(k->ids, 0, k->n * sizeof *k->ids);
 	for (int i = 0; i < PQntuples(r); i++) {
 		long seq = atol(PQgetvalue(r, i, 0));

@@ -6,33 +6,31 @@
 
 #include "log.h"
 #include "migrate.h"
+#include "pgexec.h"
 
 /* pg_advisory_lock key: "ihmigrat" */
 #define MIGRATE_LOCK "7526676063433875828"
 
-static void pg_err(char *err, size_t errlen, const char *what, PGconn *c, const PGresult *r)
-{
-	const char *m = r != NULL ? PQresultErrorMessage(r) : NULL;
-	size_t len;
-
-	if (m == NULL || *m == '\0')
-		m = PQerrorMessage(c);
-	snprintf(err, errlen, "%s: %s", what, m);
-	len = strlen(err);
-	while (len > 0 && (err[len - 1] == '\n' || err[len - 1] == ' '))
-		err[--len] = '\0';
-}
-
-/* Run a command that returns no rows.  Returns 0 or -1 with err. */
+/* Run SQL whose rows, if any, are not needed.  Returns 0 or -1 with err. */
 static int exec_cmd(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(c, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	return ih_pg_exec(c, sql, -1, NULL, IH_PG_ANY_OK, NULL, what, err, errlen);
+}
 
-	if (!ok)
-		pg_err(err, errlen, what, c, r);
+/* The one value of a one-row query, or NULL with err; the caller frees. */
+static char *query_value(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
+{
+	PGresult *r;
+	char *v = NULL;
+
+	if (ih_pg_exec(c, sql, -1, NULL, PGRES_TUPLES_OK, &r, what, err, errlen) != 0)
+		return NULL;
+	if (PQntuples(r) == 1 && PQnfields(r) == 1)
+		v = strdup(PQgetvalue(r, 0, 0));
+	if (v == NULL)
+		snprintf(err, errlen, "%s: no value", what);
 	PQclear(r);
-	return ok ? 0 : -1;
+	return v;
 }
 
 int ih_migrate_latest(void)
@@ -42,27 +40,23 @@ int ih_migrate_latest(void)
 
 int ih_migrate_current(PGconn *c, int *version, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(c, "SELECT to_regclass('ih_schema_version') IS NOT NULL");
+	char *v = query_value(c, "SELECT to_regclass('ih_schema_version') IS NOT NULL", "reading the schema version",
+			      err, errlen);
 	int exists;
 
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		pg_err(err, errlen, "reading the schema version", c, r);
-		PQclear(r);
+	if (v == NULL)
 		return -1;
-	}
-	exists = PQgetvalue(r, 0, 0)[0] == 't';
-	PQclear(r);
+	exists = v[0] == 't';
+	free(v);
 	*version = 0;
 	if (!exists)
 		return 0;
-	r = PQexec(c, "SELECT coalesce(max(version), 0) FROM ih_schema_version");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		pg_err(err, errlen, "reading the schema version", c, r);
-		PQclear(r);
+	v = query_value(c, "SELECT coalesce(max(version), 0) FROM ih_schema_version", "reading the schema version", err,
+			errlen);
+	if (v == NULL)
 		return -1;
-	}
-	*version = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
+	*version = atoi(v);
+	free(v);
 	return 0;
 }
 
@@ -71,7 +65,6 @@ static int apply_step(PGconn *c, const ih_migration *m, char *err, size_t errlen
 {
 	char what[160], ver[16];
 	const char *params[2] = { ver, m->name };
-	PGresult *r;
 
 	snprintf(what, sizeof what, "migration %s", m->name);
 	if (exec_cmd(c, "BEGIN", what, err, errlen) != 0)
@@ -79,19 +72,14 @@ static int apply_step(PGconn *c, const ih_migration *m, char *err, size_t errlen
 	if (exec_cmd(c, m->sql, what, err, errlen) != 0)
 		goto fail;
 	snprintf(ver, sizeof ver, "%d", m->version);
-	r = PQexecParams(c, "INSERT INTO ih_schema_version (version, name) VALUES ($1, $2)", 2, NULL, params, NULL,
-			 NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		pg_err(err, errlen, what, c, r);
-		PQclear(r);
+	if (ih_pg_exec(c, "INSERT INTO ih_schema_version (version, name) VALUES ($1, $2)", 2, params, PGRES_COMMAND_OK,
+		       NULL, what, err, errlen) != 0)
 		goto fail;
-	}
-	PQclear(r);
 	if (exec_cmd(c, "COMMIT", what, err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:
-	PQclear(PQexec(c, "ROLLBACK"));
+	ih_pg_rollback(c);
 	return -1;
 }
 
@@ -139,6 +127,7 @@ int ih_migrate(PGconn *c, const ih_migration *m, size_t n, int *applied, int *ve
 	}
 out:
 	*version = cur;
-	PQclear(PQexec(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")"));
+	(void)ih_pg_exec(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", -1, NULL, PGRES_TUPLES_OK, NULL,
+			 "releasing the migration lock", NULL, 0);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pgexec.h"
 #include "pool.h"
 
 typedef struct idle_conn {
@@ -55,21 +56,36 @@ static void copy_err(char *dst, size_t len, const char *src)
 
 PGconn *ih_pg_connect(const char *conninfo, int connect_timeout_s, char *err, size_t errlen)
 {
-	char tmo[16];
+	char tmo[16], idle[16], intv[16], cnt[16], user_tmo[16];
 	/* listed first, so the conninfo (expanded from dbname) overrides them */
-	const char *keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
-	const char *vals[] = { tmo, "ingesthost", conninfo, NULL };
+	const char *keys[] = { "connect_timeout", "fallback_application_name", "keepalives", "keepalives_idle",
+			       "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+	const char *vals[] = { tmo, "ingesthost", "1", idle, intv, cnt, user_tmo, conninfo, NULL };
+	char msg[512];
+	int ki, kv, kc;
 	PGconn *c;
 
 	snprintf(tmo, sizeof tmo, "%d", connect_timeout_s > 0 ? connect_timeout_s : 5);
+	/* a peer that fell silent is found within about the statement timeout */
+	ih_pg_keepalives(&ki, &kv, &kc);
+	snprintf(idle, sizeof idle, "%d", ki);
+	snprintf(intv, sizeof intv, "%d", kv);
+	snprintf(cnt, sizeof cnt, "%d", kc);
+	snprintf(user_tmo, sizeof user_tmo, "%d", ih_pg_statement_timeout_ms());
 	c = PQconnectdbParams(keys, vals, 1);
 	if (c == NULL) {
 		copy_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
-		copy_err(err, errlen, PQerrorMessage(c));
+		ih_pg_oneline(msg, sizeof msg, NULL, PQerrorMessage(c));
+		copy_err(err, errlen, msg);
 		PQfinish(c);
+		return NULL;
+	}
+	if (ih_pg_conn_setup(c, msg, sizeof msg) != 0) {
+		copy_err(err, errlen, msg);
+		ih_pg_finish(c);
 		return NULL;
 	}
 	return c;
@@ -150,10 +166,8 @@ void ih_pool_get_stats(ih_pool *p, ih_pool_stats *s)
 static int conn_usable(PGconn *c, long long idle_ms, int check_after_ms)
 {
 	struct pollfd pfd;
-	PGresult *r;
-	int ok;
 
-	if (PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE)
+	if (ih_pg_conn_lost(c) || PQtransactionStatus(c) != PQTRANS_IDLE)
 		return 0;
 	pfd.fd = PQsocket(c);
 	pfd.events = POLLIN;
@@ -167,10 +181,36 @@ static int conn_usable(PGconn *c, long long idle_ms, int check_after_ms)
 		return 0;
 	if (idle_ms < check_after_ms)
 		return 1;
-	r = PQexec(c, "SELECT 1");
-	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-	PQclear(r);
-	return ok;
+	return ih_pg_exec(c, "SELECT 1", -1, NULL, PGRES_TUPLES_OK, NULL, "checking an idle connection", NULL, 0) == 0;
+}
+
+/*
+ * Before a connection is handed out: the calling thread's application_name
+ * (a statement only when it changes), and the backends of connections that
+ * timed out terminated.  0, or -1 with err when c is unusable.
+ */
+static int prepare(PGconn *c, char *err, size_t errlen)
+{
+	if (ih_pg_set_application_name(c, err, errlen) != 0)
+		return -1;
+	if (ih_pg_orphans_pending())
+		(void)ih_pg_reap_orphans(c);
+	if (ih_pg_conn_lost(c)) {
+		copy_err(err, errlen, "the new database connection failed at once");
+		return -1;
+	}
+	return 0;
+}
+
+/* Close a connection that was counted open.  Lock not held. */
+static void drop(ih_pool *p, PGconn *c)
+{
+	ih_pg_finish(c);
+	pthread_mutex_lock(&p->mu);
+	p->open--;
+	p->st.dropped++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
 }
 
 /* Called with the lock held; releases and retakes it. */
@@ -237,12 +277,10 @@ PGconn *ih_pool_get(ih_pool *p, char *err, size_t errlen)
 			int check_after = p->idle_check_ms;
 
 			pthread_mutex_unlock(&p->mu);
-			if (conn_usable(ic.c, now_ms() - ic.since_ms, check_after))
+			if (conn_usable(ic.c, now_ms() - ic.since_ms, check_after) && prepare(ic.c, NULL, 0) == 0)
 				return ic.c;
-			PQfinish(ic.c);
+			drop(p, ic.c);
 			pthread_mutex_lock(&p->mu);
-			p->open--;
-			p->st.dropped++;
 			continue;
 		}
 		if (p->down && (p->connecting || now_ms() < p->next_attempt_ms)) {
@@ -264,6 +302,10 @@ PGconn *ih_pool_get(ih_pool *p, char *err, size_t errlen)
 		cond_wait_until(&p->cv, &p->mu, deadline);
 	}
 	pthread_mutex_unlock(&p->mu);
+	if (c != NULL && prepare(c, err, errlen) != 0) {
+		drop(p, c);
+		c = NULL;
+	}
 	return c;
 }
 
@@ -278,21 +320,17 @@ void ih_pool_put(ih_pool *p, PGconn *c)
 		keep = 1;
 		break;
 	case PQTRANS_INTRANS:
-	case PQTRANS_INERROR: {
-		PGresult *r = PQexec(c, "ROLLBACK");
-
-		keep = PQresultStatus(r) == PGRES_COMMAND_OK;
-		PQclear(r);
+	case PQTRANS_INERROR:
+		keep = ih_pg_exec(c, "ROLLBACK", -1, NULL, PGRES_COMMAND_OK, NULL, "rolling back on return", NULL, 0) == 0;
 		break;
-	}
 	default: /* a query or COPY in progress, or the connection is gone */
 		keep = 0;
 		break;
 	}
-	if (PQstatus(c) != CONNECTION_OK)
+	if (ih_pg_conn_lost(c))
 		keep = 0;
 	if (!keep)
-		PQfinish(c);
+		ih_pg_finish(c);
 	pthread_mutex_lock(&p->mu);
 	if (keep && p->nidle < p->size) {
 		p->idle[p->nidle].c = c;
@@ -300,7 +338,7 @@ void ih_pool_put(ih_pool *p, PGconn *c)
 		p->nidle++;
 	} else {
 		if (keep)
-			PQfinish(c); /* not one of ours: cannot happen with correct callers */
+			ih_pg_finish(c); /* not one of ours: cannot happen with correct callers */
 		p->open--;
 		p->st.dropped++;
 	}
@@ -313,7 +351,7 @@ void ih_pool_free(ih_pool *p)
 	if (p == NULL)
 		return;
 	for (int i = 0; i < p->nidle; i++)
-		PQfinish(p->idle[i].c);
+		ih_pg_finish(p->idle[i].c);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p->idle);

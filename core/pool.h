@@ -12,6 +12,15 @@
  * a FATAL message there) and with a "SELECT 1" after it sat idle a while;
  * a broken one is closed and replaced.  Returning a connection rolls back
  * any open transaction.
+ *
+ * Every connection (ih_pg_connect) has TCP keepalives and a TCP user
+ * timeout, and its session the statement_timeout and
+ * idle_in_transaction_session_timeout of database.statement_timeout_ms
+ * (ih_pg_set_statement_timeout_ms in core/pgexec.h, process-wide: set it
+ * before the first connection).  Its application_name is "ingesthost", or
+ * "ingesthost/<plugin>" when checked out by a thread whose log context is
+ * that plugin, unless the conninfo names its own.  Every statement the pool
+ * runs (health check, rollback) is bounded by the statement timeout.
  */
 #ifndef IH_POOL_H
 #define IH_POOL_H
@@ -30,16 +39,20 @@ ih_pool *ih_pool_new(const char *conninfo, int size, int connect_timeout_s, int 
 
 /*
  * Check a connection out.  The caller owns it until ih_pool_put, and uses it
- * from one thread at a time.  Returns NULL with a message in err when the
- * server is unreachable (the cached libpq error, at once) or no connection
- * came free within the checkout timeout.  Thread-safe.
+ * from one thread at a time.  Its application_name follows the calling
+ * thread's log context (one statement only when it changes), and backends
+ * of connections that timed out earlier are terminated through it first
+ * (core/pgexec.h).  Returns NULL with a message in err when the server is
+ * unreachable (the cached libpq error, at once) or no connection came free
+ * within the checkout timeout.  Thread-safe.
  */
 PGconn *ih_pool_get(ih_pool *p, char *err, size_t errlen);
 
 /*
- * Give a connection back.  An open or failed transaction is rolled back; a
- * broken connection, or one still busy with a query or COPY, is closed (and
- * replaced on demand).  NULL is ignored.  Thread-safe.
+ * Give a connection back.  An open or failed transaction is rolled back
+ * (bounded by the statement timeout); a broken connection, one dropped after
+ * a timeout, or one still busy with a query or COPY, is closed without
+ * blocking (and replaced on demand).  NULL is ignored.  Thread-safe.
  */
 void ih_pool_put(ih_pool *p, PGconn *c);
 
@@ -72,8 +85,12 @@ void ih_pool_set_idle_check(ih_pool *p, int idle_ms);
 void ih_pool_retry_now(ih_pool *p);
 
 /*
- * Open one connection outside any pool (the CLI, tests, the benchmark).
- * Returns it, or NULL with libpq's error in err.  The caller PQfinish()es.
+ * Open one connection outside any pool (the CLI, tests, the benchmark), and
+ * the pool's too: keepalives, TCP user timeout and the session's timeouts as
+ * described above (ih_pg_conn_setup).  connect_timeout_s bounds the attempt.
+ * Returns it, or NULL with the error in err (one line).  The caller closes it
+ * with ih_pg_finish (PQfinish works too, but may wait on a silent peer).
+ * Any thread.
  */
 PGconn *ih_pg_connect(const char *conninfo, int connect_timeout_s, char *err, size_t errlen);
 

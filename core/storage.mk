@@ -5,6 +5,7 @@ IH_SQL_MIGRATIONS = sql/001_schema.sql
 core_libihcore_la_SOURCES += \
 	core/migrate.c core/migrate.h \
 	core/pool.c core/pool.h \
+	core/pgexec.c core/pgexec.h \
 	core/bulk.h core/bulk_int.h core/bulk_copy.c core/bulk_snap.c core/bulk_cards.c \
 	core/cache.c core/cache.h \
 	core/cmd_migrate.c core/cmd_migrate.h
