@@ -88,3 +88,11 @@ tests_market_test_LDADD = $(IH_TEST_LIBS) tests/mockmarket/libmockuniverse.la $(
 IH_MARKET_TEST_LOG = tests/market_test.log
 $(IH_MARKET_TEST_LOG): tests/mockmarket/ingest-mockmarket$(EXEEXT) $(plugin_LTLIBRARIES)
 endif
+
+# A TCP forwarder whose connections can be made silent (SIGUSR1), for the
+# tests of bounded database calls (pool_test); servers.sh proxy-start runs it.
+if ENABLE_TESTS
+check_PROGRAMS += tests/ih-silentproxy
+tests_ih_silentproxy_SOURCES = tests/silentproxy.c
+tests_ih_silentproxy_CFLAGS = $(AM_CFLAGS)
+endif

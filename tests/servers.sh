@@ -3,10 +3,17 @@
 # suite, the benchmarks and the demo.
 #
 #   servers.sh start DIR [--bench]   start both under DIR; prints the env to use
-#   servers.sh stop DIR              stop both, remove nothing
+#   servers.sh stop DIR              stop both (and the proxy), remove nothing
 #   servers.sh restart-pg DIR        fast restart of PostgreSQL (same port)
-#   servers.sh stop-pg DIR | start-pg DIR
+#   servers.sh stop-pg DIR | start-pg DIR    (also pg-stop, pg-start)
 #   servers.sh stop-redis DIR | start-redis DIR
+#   servers.sh proxy-start DIR BINARY  run BINARY (tests/ih-silentproxy) in
+#                                    front of PostgreSQL on a free port; writes
+#                                    DIR/proxy.port and DIR/proxy.pid, prints
+#                                    export IH_TEST_PROXY_CONNINFO="..."
+#   servers.sh proxy-silence DIR     the proxy's open connections fall silent
+#                                    (returns once the proxy says so)
+#   servers.sh proxy-stop DIR
 #
 # DIR/env holds the variables the tests read:
 #   IH_TEST_CONNINFO, IH_TEST_PGPORT, IH_TEST_PGHOST, IH_TEST_REDIS_PORT,
@@ -15,7 +22,7 @@
 # 'postgres' user and every pg command runs through runuser.
 set -euo pipefail
 
-cmd=${1:?usage: servers.sh start|stop|restart-pg|stop-pg|start-pg|stop-redis|start-redis DIR}
+cmd=${1:?usage: servers.sh start|stop|restart-pg|stop-pg|start-pg|stop-redis|start-redis|proxy-start|proxy-silence|proxy-stop DIR}
 dir=${2:?usage: servers.sh $cmd DIR}
 mode=${3:-}
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
@@ -67,6 +74,47 @@ redis_stop() {
 	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	kill -9 "$pid" 2>/dev/null || true
 	rm -f "$dir/redis.pid"
+}
+
+proxy_start() {
+	local bin=${mode:?usage: servers.sh proxy-start DIR BINARY} pgport port
+	proxy_stop
+	pgport=$(sed -n 's/^export IH_TEST_PGPORT=//p' "$dir/env")
+	[ -n "$pgport" ] || { echo "servers.sh: no $dir/env: run servers.sh start first" >&2; return 1; }
+	rm -f "$dir/proxy.port"
+	# its own session, so the caller's terminal or test harness signals never reach it
+	setsid "$bin" --to "127.0.0.1:$pgport" --port 0 --port-file "$dir/proxy.port" \
+		>"$dir/proxy.log" 2>&1 </dev/null &
+	echo $! > "$dir/proxy.pid"
+	for _ in $(seq 1 200); do
+		[ -s "$dir/proxy.port" ] && break
+		kill -0 "$(cat "$dir/proxy.pid")" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -s "$dir/proxy.port" ] || { echo "servers.sh: the proxy did not start, see $dir/proxy.log" >&2; return 1; }
+	port=$(cat "$dir/proxy.port")
+	echo "export IH_TEST_PROXY_CONNINFO=\"host=127.0.0.1 port=$port user=postgres dbname=ingesthost_test\""
+}
+
+proxy_silence() {
+	[ -f "$dir/proxy.pid" ] || { echo "servers.sh: no proxy running in $dir" >&2; return 1; }
+	local before; before=$(grep -c '^silenced' "$dir/proxy.log" || true)
+	kill -USR1 "$(cat "$dir/proxy.pid")"
+	for _ in $(seq 1 400); do
+		[ "$(grep -c '^silenced' "$dir/proxy.log" || true)" -gt "$before" ] && return 0
+		sleep 0.025
+	done
+	echo "servers.sh: the proxy did not acknowledge SIGUSR1, see $dir/proxy.log" >&2
+	return 1
+}
+
+proxy_stop() {
+	[ -f "$dir/proxy.pid" ] || return 0
+	local pid; pid=$(cat "$dir/proxy.pid")
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$dir/proxy.pid" "$dir/proxy.port"
 }
 
 case "$cmd" in
@@ -122,10 +170,13 @@ export IH_TEST_SERVERS_DIR="$dir"
 ENV
 	cat "$dir/env"
 	;;
-stop) redis_stop; pg_stop ;;
+stop) proxy_stop; redis_stop; pg_stop ;;
 restart-pg) pg_stop; pg_start ;;
-stop-pg) pg_stop ;;
-start-pg) pg_start ;;
+stop-pg | pg-stop) pg_stop ;;
+start-pg | pg-start) pg_start ;;
+proxy-start) proxy_start ;;
+proxy-silence) proxy_silence ;;
+proxy-stop) proxy_stop ;;
 stop-redis) redis_stop ;;
 start-redis) redis_start ;;
 *) echo "servers.sh: unknown command $cmd" >&2; exit 1 ;;
