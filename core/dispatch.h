@@ -3,6 +3,11 @@
  * named thread at once, each running CONTRACT §6's five steps (cache,
  * freshness, fetch, batched writes, cache marks) with its own error
  * handling, and a summary of every run.
+ *
+ * A plugin instance runs at most one collect at a time: while its previous
+ * run is alive (told to stop at its deadline, not yet returned), later
+ * cycles skip it with status `busy` and one warning.  The runs themselves
+ * are core/run.
  */
 #ifndef IH_DISPATCH_H
 #define IH_DISPATCH_H
@@ -12,35 +17,7 @@
 #include <stdio.h>
 #include "host.h"
 #include "host_services.h"
-
-typedef struct ih_run_stats {
-	char name[64];
-	char status[16];   /* ok auth_failed rate_limited transient fatal timeout stopped */
-	char error[512];   /* "" when none */
-	long requested, cache_hits, fresh, fetched, written, unmatched, rejected, not_found;
-	long requests, retries;
-	double seconds;
-} ih_run_stats;
-
-/* One plugin's run; lives on its thread. */
-typedef struct ih_run {
-	struct ih_ctx ctx;
-	ih_instance *inst;
-	ih_host *host;
-	const char *cycle_time;
-	const ih_card *all_cards;   /* the cycle's priority list */
-	size_t nall;
-	struct ih_http_client *http;
-	struct ih_emitter *em;
-	volatile int stop;          /* deadline or shutdown: stop between requests */
-	long plugin_rejected, plugin_unmatched, not_found;
-	int32_t *bp_card, *bp_id;   /* blueprint ids learnt, written at the end */
-	size_t nbp, capbp;
-	char last_error[512];
-	ih_run_stats stats;
-	pthread_t thread;
-	int started, finished, abandoned;
-} ih_run;
+#include "run.h"
 
 typedef struct ih_cycle {
 	char time[40];     /* the cycle's start, ISO-8601 UTC: every row's time */
@@ -58,6 +35,13 @@ typedef struct ih_cycle {
  */
 int ih_dispatch_cycle(ih_host *h, ih_cycle *out);
 void ih_cycle_free(ih_cycle *c);
+
+/*
+ * Tell every live run to stop and wait for them, up to ingest.stop_wait
+ * seconds after each was first told; reap those that returned.  Returns the
+ * number still alive (their instances must not be unloaded).  Main thread.
+ */
+size_t ih_dispatch_drain(ih_host *h);
 
 /* Print the per-plugin table, the JSON object, or one log line. */
 void ih_cycle_print_table(const ih_cycle *c, FILE *f);

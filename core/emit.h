@@ -1,12 +1,21 @@
 /*
  * emit -- snapshots handed over by a plugin, validated, buffered and written
- * in batches while the plugin is still fetching.
+ * by a writer thread of the run while the plugin goes on fetching.
  *
- * One emitter per plugin run, used by that run's thread only.  Rows are
- * copied; when batch_size rows are buffered they are resolved (scryfall ids
- * through the identity map, one statement), written (one statement through
- * core/bulk) and their cards marked in the cache, so memory stays flat and a
- * late failure keeps everything emitted before it.
+ * One emitter per plugin run.  The plugin's thread adds rows; they gather in
+ * an open batch that is closed on a card boundary once it holds batch_size
+ * rows, so all of a card's rows go in one batch (one statement, one commit).
+ * The writer thread writes closed batches in order: rows named by scryfall
+ * id are resolved through the identity map, a bulk run's rows of cards the
+ * cache marks are dropped (counted as cache hits), the rest are written and
+ * committed, and only then are the batch's cards marked in the cache.
+ *
+ * A batch whose write fails (refused connection, restart, timeout, silence)
+ * stays in memory and is retried with capped backoff on a new connection
+ * until the give-up time (the run's deadline).  Meanwhile the plugin goes on
+ * fetching; past max_buffered_rows unwritten rows, ih_emitter_add waits for
+ * the writer.  Only at the give-up time are the rows still unwritten counted
+ * (`unwritten`) and dropped; their cards are not marked.
  */
 #ifndef IH_EMIT_H
 #define IH_EMIT_H
@@ -22,49 +31,63 @@ struct ih_clock;
 typedef struct ih_emit_opts {
 	struct ih_pool *pool;
 	struct ih_cache *cache;        /* may be NULL */
-	const struct ih_clock *clock;  /* for waits between write retries */
-	const volatile int *stop;      /* shutdown: no more waits */
+	const struct ih_clock *clock;  /* now() for the give-up time, sleep() between retries */
 	int16_t marketplace_id;
-	const char *cycle_time;        /* ISO-8601 UTC, every row's time */
-	const char *source;            /* the plugin's name, stored in source */
-	int batch_size;
+	const char *cycle_time;        /* ISO-8601 UTC, every row's time; borrowed */
+	const char *source;            /* the plugin's name, stored in source; borrowed */
+	int batch_size;                /* rows per batch (a batch ends on a card boundary) */
 	long copy_threshold;
-	const ih_card *cards;          /* the run's card list (may be NULL) */
+	long max_buffered_rows;        /* unwritten rows before add() waits */
+	int filter_cached;             /* drop rows of cards the cache marks (bulk runs) */
+	double give_up_at;             /* clock->now() after which a failed write is not retried */
+	const ih_card *cards;          /* the run's card list (may be NULL); borrowed */
 	size_t ncards;
 } ih_emit_opts;
 
 typedef struct ih_emit_stats {
-	long accepted;   /* rows validated and buffered */
-	long written;    /* rows committed */
-	long rejected;   /* rows refused by validation */
-	long unmatched;  /* rows whose card is not in the identity map */
-	long marked;     /* cards marked fresh in the cache */
+	long accepted;    /* rows validated and buffered */
+	long written;     /* rows committed */
+	long unwritten;   /* rows given up at the give-up time */
+	long rejected;    /* rows refused by validation */
+	long unmatched;   /* rows whose card is not in the identity map */
+	long marked;      /* cards marked fresh in the cache */
+	long cache_hits;  /* cards whose rows were dropped because the cache marks them */
+	long cached_rows; /* ... and those rows */
+	long failures;    /* failed write attempts */
+	long buffered;    /* rows accepted and not yet written or given up */
 } ih_emit_stats;
 
 typedef struct ih_emitter ih_emitter;
 
+/* Start an emitter and its writer thread.  NULL when out of memory. */
 ih_emitter *ih_emitter_new(const ih_emit_opts *opts);
-/* Flushes nothing: call ih_emitter_flush first.  NULL is fine. */
+/* Stop the writer (rows still buffered count as unwritten) and free.  Call
+ * ih_emitter_flush first to write them.  NULL is fine. */
 void ih_emitter_free(ih_emitter *em);
 
 /*
- * Validate and buffer one snapshot.  Returns IH_OK, IH_ERR_FATAL when the
- * row was rejected (counted, first few logged with the reason), or
- * IH_ERR_TRANSIENT when a flush failed after its retries (the run should
- * end; rows committed before stay).
+ * Validate and buffer one snapshot (the plugin's thread).  Returns IH_OK,
+ * IH_ERR_FATAL when the row was rejected (counted, first few logged), or
+ * IH_ERR_TRANSIENT once the writer has given up (the run should end).  Waits
+ * while max_buffered_rows rows are unwritten.
  */
 int ih_emitter_add(ih_emitter *em, const ih_snapshot *s);
-/* The marketplace has no price for this card: mark it with the next flush. */
+/* The marketplace has no price for this card: mark it with its batch. */
 void ih_emitter_mark_done(ih_emitter *em, int32_t card_id);
-/* Write whatever is buffered.  Returns IH_OK or IH_ERR_TRANSIENT. */
+/* Close the open batch and wait until the writer has written every row or
+ * given up.  Returns IH_OK, or IH_ERR_TRANSIENT when rows are unwritten. */
 int ih_emitter_flush(ih_emitter *em);
-const ih_emit_stats *ih_emitter_stats(const ih_emitter *em);
-/* Text of the last write failure ("" if none). */
-const char *ih_emitter_error(const ih_emitter *em);
+/* Move the give-up time to `at` if that is earlier (a signal: stop soon).
+ * Any thread. */
+void ih_emitter_give_up_by(ih_emitter *em, double at);
+/* A copy of the counters, consistent at one moment.  Any thread. */
+void ih_emitter_stats(ih_emitter *em, ih_emit_stats *out);
+/* Text of the last write failure ("" if none), copied.  Any thread. */
+void ih_emitter_error(ih_emitter *em, char *buf, size_t len);
 
 /*
  * Check one snapshot's vocabulary and money.  Returns 0, or -1 with the
- * reason in why.  card_known: the caller could resolve its card.
+ * reason in why.
  */
 int ih_snapshot_validate(const ih_snapshot *s, char *why, size_t len);
 

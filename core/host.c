@@ -10,6 +10,7 @@
 #include "host.h"
 #include "host_services.h"
 #include "log.h"
+#include "pgexec.h"
 #include "plugin_loader.h"
 #include "pool.h"
 
@@ -20,6 +21,7 @@ int ih_host_start(ih_host *h, ih_config *cfg, const ih_clock *clock, char *err, 
 	memset(h, 0, sizeof *h);
 	h->cfg = cfg;
 	h->clock = clock != NULL ? clock : ih_clock_real();
+	ih_pg_set_statement_timeout_ms((int)cfg->database.statement_timeout_ms);
 	h->pool = ih_pool_new(cfg->database.conninfo, (int)cfg->database.pool_size, (int)cfg->database.connect_timeout,
 			      (int)cfg->database.checkout_timeout_ms);
 	if (h->pool == NULL) {
@@ -32,6 +34,41 @@ int ih_host_start(ih_host *h, ih_config *cfg, const ih_clock *clock, char *err, 
 	ih_pool_put(h->pool, c);
 	h->cache = ih_cache_new(cfg);
 	return 0;
+}
+
+int ih_host_reopen(ih_host *h, int pool, int cache, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (pool) {
+		ih_pool *np;
+		PGconn *c;
+
+		ih_pg_set_statement_timeout_ms((int)h->cfg->database.statement_timeout_ms);
+		np = ih_pool_new(h->cfg->database.conninfo, (int)h->cfg->database.pool_size,
+				 (int)h->cfg->database.connect_timeout, (int)h->cfg->database.checkout_timeout_ms);
+		if (np == NULL) {
+			snprintf(err, errlen, "out of memory creating the connection pool");
+			return -1;
+		}
+		ih_pool_free(h->pool);
+		h->pool = np;
+		c = ih_pool_get(h->pool, err, errlen);
+		if (c == NULL)
+			rc = -1;
+		ih_pool_put(h->pool, c);
+	}
+	if (cache) {
+		ih_cache *nc = ih_cache_new(h->cfg);
+
+		if (nc == NULL) {
+			snprintf(err, errlen, "out of memory creating the cache client");
+			return -1;
+		}
+		ih_cache_free(h->cache);
+		h->cache = nc;
+	}
+	return rc;
 }
 
 static int wanted(const char *name, const char *const *only, size_t nonly)
@@ -166,6 +203,13 @@ void ih_host_unload_plugins(ih_host *h)
 	for (size_t i = 0; i < h->ninst; i++) {
 		ih_instance *in = h->inst[i];
 
+		if (in->live != NULL) {
+			/* never dlclose under a live thread: leave it all loaded */
+			ih_err("plugin %s: its run did not return after ingest.stop_wait; the plugin stays loaded "
+			       "(not shut down, not unloaded) until the process exits", in->name);
+			h->leaked = 1;
+			continue;
+		}
 		if (in->desc->shutdown != NULL) {
 			ih_log_set_context(in->name);
 			in->desc->shutdown(in->state);
@@ -181,6 +225,13 @@ void ih_host_unload_plugins(ih_host *h)
 void ih_host_stop(ih_host *h)
 {
 	ih_host_unload_plugins(h);
+	if (h->leaked) {
+		/* a run that never returned may still use them: the process ends anyway */
+		h->cache = NULL;
+		h->pool = NULL;
+		h->cfg = NULL;
+		return;
+	}
 	ih_cache_free(h->cache);
 	ih_pool_free(h->pool);
 	ih_config_free(h->cfg);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ingesthost/plugin.h"
+#include "log.h"
 
 struct ih_config;
 struct ih_pool;
@@ -28,6 +29,8 @@ typedef struct ih_instance {
 	void *state;
 	int16_t marketplace_id;
 	struct ih_ctx *ctx; /* for init and shutdown: log and config only */
+	struct ih_run *live; /* the run in progress or left over, NULL when none */
+	ih_complaint busy;   /* "still busy" warned once */
 } ih_instance;
 
 typedef struct ih_host {
@@ -38,6 +41,10 @@ typedef struct ih_host {
 	ih_instance **inst;
 	size_t ninst;
 	volatile int stop;       /* shutdown requested: finish at a safe point */
+	/* called by the main thread about every 200 ms while a cycle waits for
+	 * its runs (the daemon applies a new log level there); may be NULL */
+	void (*tick)(struct ih_host *h);
+	int leaked;              /* resources left to runs that never returned */
 } ih_host;
 
 /*
@@ -47,6 +54,14 @@ typedef struct ih_host {
 int ih_host_start(ih_host *h, struct ih_config *cfg, const struct ih_clock *clock, char *err, size_t errlen);
 
 /*
+ * Replace the pool (pool != 0) and/or the cache client (cache != 0) with
+ * new ones built from h->cfg (SIGHUP).  No run may be alive.  Returns 0, or
+ * -1 with err set when the new database does not answer yet (the new pool
+ * is in place and retries on its own).
+ */
+int ih_host_reopen(ih_host *h, int pool, int cache, char *err, size_t errlen);
+
+/*
  * Scan plugins.dir, load every plugin listed ok (and, when nonly > 0, named
  * in only[]), bind its config section, make sure its marketplace row exists
  * and call its init.  Problems with one plugin are logged and skip it;
@@ -54,9 +69,15 @@ int ih_host_start(ih_host *h, struct ih_config *cfg, const struct ih_clock *cloc
  * Returns -2 when the database is unreachable.
  */
 int ih_host_load_plugins(ih_host *h, const char *const *only, size_t nonly, struct ih_errors *errs);
-/* shutdown() every instance and dlclose it. */
+/*
+ * shutdown() every instance and dlclose it -- except an instance whose run
+ * is still alive (ih_instance.live): its library may still be executing,
+ * so it is left loaded and logged, and h->leaked is set.  Drain the runs
+ * first (ih_dispatch_drain).
+ */
 void ih_host_unload_plugins(ih_host *h);
-/* Unload plugins, close cache and pool, free the config. */
+/* Unload plugins, close cache and pool, free the config (the pool, cache
+ * and config stay when a run that never returned may still use them). */
 void ih_host_stop(ih_host *h);
 
 #endif

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "conf.h"
-#include "dispatch.h"
 #include "emit.h"
 #include "host_services.h"
 #include "http.h"
 #include "log.h"
+#include "run.h"
 
 static void svc_log(ih_ctx *ctx, int level, const char *fmt, ...)
 {
@@ -93,9 +93,12 @@ static int svc_emit(ih_ctx *ctx, const ih_snapshot *snap)
 	if (ctx == NULL || ctx->run == NULL || snap == NULL)
 		return IH_ERR_FATAL;
 	rc = ih_emitter_add(ctx->run->em, snap);
-	if (rc == IH_ERR_TRANSIENT)
-		snprintf(ctx->run->last_error, sizeof ctx->run->last_error, "database write failed: %s",
-			 ih_emitter_error(ctx->run->em));
+	if (rc == IH_ERR_TRANSIENT) {
+		char err[400];
+
+		ih_emitter_error(ctx->run->em, err, sizeof err);
+		snprintf(ctx->run->last_error, sizeof ctx->run->last_error, "database write failed: %s", err);
+	}
 	return rc;
 }
 
@@ -109,12 +112,15 @@ static void svc_count(ih_ctx *ctx, ih_counter which, long n)
 {
 	if (ctx == NULL || ctx->run == NULL || n < 0)
 		return;
+	/* read by the main thread while the run is alive (ih_run_snapshot) */
+	pthread_mutex_lock(&ctx->run->mu);
 	switch (which) {
 	case IH_COUNT_NOT_FOUND: ctx->run->not_found += n; break;
 	case IH_COUNT_REJECTED: ctx->run->plugin_rejected += n; break;
 	case IH_COUNT_UNMATCHED: ctx->run->plugin_unmatched += n; break;
 	default: break;
 	}
+	pthread_mutex_unlock(&ctx->run->mu);
 }
 
 /* Remembered and written in one statement at the end of the run. */

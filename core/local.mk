@@ -9,6 +9,8 @@ core_libihcore_la_SOURCES = \
 	core/emit.c core/emit.h \
 	core/host.c core/host.h \
 	core/host_services.c core/host_services.h \
+	core/runlog.c core/runlog.h \
+	core/run.c core/run.h \
 	core/dispatch.c core/dispatch.h \
 	core/summary.c \
 	core/scheduler.c core/scheduler.h

@@ -8,13 +8,27 @@
 
 #include "log.h"
 
-static int log_level = IH_LOG_INFO;
+static _Atomic int log_level = IH_LOG_INFO; /* set by the main thread, read by all */
 static int log_syslog;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread char log_ctx[64];
 
 void ih_log_set_level(int level) { log_level = level; }
 int ih_log_get_level(void) { return log_level; }
+
+int ih_log_level_by_name(const char *name)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = { { "error", IH_LOG_ERR }, { "warning", IH_LOG_WARNING }, { "notice", IH_LOG_NOTICE },
+		       { "info", IH_LOG_INFO }, { "debug", IH_LOG_DEBUG } };
+
+	for (size_t i = 0; name != NULL && i < sizeof levels / sizeof levels[0]; i++)
+		if (strcmp(name, levels[i].name) == 0)
+			return levels[i].level;
+	return -1;
+}
 
 void ih_log_open_syslog(const char *ident)
 {

@@ -16,6 +16,8 @@
 /* Lines above `level` (e.g. IH_LOG_INFO) are dropped. */
 void ih_log_set_level(int level);
 int ih_log_get_level(void);
+/* The level named error, warning, notice, info or debug; -1 for another name. */
+int ih_log_level_by_name(const char *name);
 /* Also send lines to syslog under `ident` (daemon mode). */
 void ih_log_open_syslog(const char *ident);
 /* Name shown in brackets for lines from the calling thread; NULL clears.

@@ -38,15 +38,10 @@ static int load_config(const ih_cli *cli, ih_config **cfg)
 
 static void apply_log_level(const ih_cli *cli, const ih_config *cfg)
 {
-	static const struct {
-		const char *name;
-		int level;
-	} levels[] = { { "error", IH_LOG_ERR }, { "warning", IH_LOG_WARNING }, { "notice", IH_LOG_NOTICE },
-		       { "info", IH_LOG_INFO }, { "debug", IH_LOG_DEBUG } };
+	int level = cfg != NULL ? ih_log_level_by_name(cfg->log.level) : -1;
 
-	for (size_t i = 0; cfg != NULL && i < sizeof levels / sizeof levels[0]; i++)
-		if (strcmp(cfg->log.level, levels[i].name) == 0)
-			ih_log_set_level(levels[i].level);
+	if (level >= 0)
+		ih_log_set_level(level);
 	if (cli->verbose)
 		ih_log_set_level(IH_LOG_DEBUG);
 	if (cli->quiet)

@@ -15,8 +15,10 @@
 #include "scheduler.h"
 
 static ih_host *signal_host;
-static volatile int reload_requested;
-static volatile int wake; /* any signal: cut the wait between cycles short */
+/* written by the signal handlers, read by the main thread (sig_atomic_t:
+ * async-signal-safe; int-sized, so the clock's sleep can watch `wake`) */
+static volatile sig_atomic_t reload_requested;
+static volatile sig_atomic_t wake; /* any signal: cut the wait between cycles short */
 
 static void on_stop(int sig)
 {
@@ -83,6 +85,16 @@ static int open_host(ih_host *h, const ih_cli *cli, ih_config *cfg)
 	return 0;
 }
 
+/* Rows a cycle could not store. */
+static long unwritten(const ih_cycle *c)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		n += c->runs[i].unwritten;
+	return n;
+}
+
 int ih_cmd_once(const ih_cli *cli, ih_config *cfg)
 {
 	ih_host h;
@@ -104,20 +116,48 @@ int ih_cmd_once(const ih_cli *cli, ih_config *cfg)
 		fflush(stdout);
 	}
 	/* a stop requested by a signal is a clean exit once everything is written */
-	if (h.stop && rc != IH_EXIT_INFRA)
+	if (h.stop && rc != IH_EXIT_INFRA && !unwritten(&cyc))
 		rc = IH_EXIT_OK;
 	ih_cycle_free(&cyc);
+	ih_dispatch_drain(&h);
 	signal_host = NULL;
 	ih_host_stop(&h);
 	return rc;
 }
 
-/* SIGHUP: a new config and a new plugin scan; keep the old on any error. */
-static void reload(ih_host *h, const ih_cli *cli)
+/* ---- SIGHUP ------------------------------------------------------------ */
+
+static const ih_cli *daemon_cli;
+static ih_config *pending; /* parsed at the first tick after a SIGHUP */
+static int reload_deferred; /* a run did not return: try again after the next cycle */
+
+static int str_differs(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") != 0;
+}
+
+static int database_changed(const ih_config *a, const ih_config *b)
+{
+	return str_differs(a->database.conninfo, b->database.conninfo) ||
+	       a->database.pool_size != b->database.pool_size ||
+	       a->database.connect_timeout != b->database.connect_timeout ||
+	       a->database.checkout_timeout_ms != b->database.checkout_timeout_ms ||
+	       a->database.statement_timeout_ms != b->database.statement_timeout_ms;
+}
+
+static int redis_changed(const ih_config *a, const ih_config *b)
+{
+	return a->redis.present != b->redis.present || str_differs(a->redis.host, b->redis.host) ||
+	       a->redis.port != b->redis.port || a->redis.db != b->redis.db ||
+	       str_differs(a->redis.password, b->redis.password) || a->redis.timeout_ms != b->redis.timeout_ms ||
+	       a->cache.ttl != b->cache.ttl;
+}
+
+/* Parse the file once per SIGHUP; NULL (logged) when it is invalid. */
+static ih_config *parse_new(const ih_cli *cli)
 {
 	ih_config *cfg = NULL;
 	ih_errors errs = { 0 };
-	ih_config *old = h->cfg;
 
 	reload_requested = 0;
 	if (ih_config_load(cli->config_path, &cfg, &errs) != 0) {
@@ -125,8 +165,75 @@ static void reload(ih_host *h, const ih_cli *cli)
 		for (size_t i = 0; i < errs.n; i++)
 			ih_err("  %s", errs.msg[i]);
 		ih_errors_clear(&errs);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* The log level takes effect at once, even in the middle of a cycle. */
+static void apply_level(const ih_cli *cli, const ih_config *old, const ih_config *cfg)
+{
+	int level = ih_log_level_by_name(cfg->log.level);
+
+	if (!str_differs(old->log.level, cfg->log.level) || level < 0)
+		return;
+	if (cli->verbose || cli->quiet) {
+		ih_notice("SIGHUP: log.level %s is not applied: -%c on the command line wins", cfg->log.level,
+			  cli->verbose ? 'v' : 'q');
 		return;
 	}
+	ih_log_set_level(level);
+	ih_log(IH_LOG_NOTICE, "SIGHUP: log.level is now %s", cfg->log.level);
+}
+
+/* Main thread, every tick of a cycle: parse a new config and apply its log level. */
+static void daemon_tick(ih_host *h)
+{
+	if (!reload_requested || daemon_cli == NULL)
+		return;
+	ih_config_free(pending);
+	pending = parse_new(daemon_cli);
+	if (pending != NULL)
+		apply_level(daemon_cli, h->cfg, pending);
+}
+
+/*
+ * SIGHUP between cycles: a new config and a new plugin scan.  A changed
+ * database group gets a new pool, a changed redis or cache group a new
+ * cache client, the log level applies at once, the ingest group from the
+ * next cycle; what cannot change live is named.  Live runs are waited for
+ * first; while one has not returned, the plugins, pool and cache it uses
+ * stay and the reload is tried again after the next cycle.
+ */
+static void reload(ih_host *h, const ih_cli *cli)
+{
+	ih_config *cfg, *old = h->cfg;
+	ih_errors errs = { 0 };
+	int new_pool, new_cache;
+
+	if (reload_requested || pending == NULL) {
+		ih_config_free(pending);
+		pending = parse_new(cli);
+	}
+	cfg = pending;
+	if (cfg == NULL) {
+		reload_deferred = 0;
+		return;
+	}
+	apply_level(cli, old, cfg);
+	if (ih_dispatch_drain(h) > 0) {
+		if (!reload_deferred)
+			ih_warn("SIGHUP: a run has not returned (see above): plugins, database and redis keep their "
+				"running settings until it does; the reload is tried again after each cycle");
+		reload_deferred = 1;
+		return;
+	}
+	pending = NULL;
+	reload_deferred = 0;
+	if (old->log.syslog != cfg->log.syslog)
+		ih_warn("SIGHUP: log.syslog cannot change while running: restart ingesthost to apply it");
+	new_pool = database_changed(old, cfg);
+	new_cache = redis_changed(old, cfg);
 	ih_host_unload_plugins(h);
 	h->cfg = cfg;
 	if (ih_host_load_plugins(h, NULL, 0, &errs) != 0) {
@@ -141,14 +248,24 @@ static void reload(ih_host *h, const ih_cli *cli)
 		ih_config_free(cfg);
 		return;
 	}
+	if (new_pool || new_cache) {
+		char err[512] = "";
+
+		if (ih_host_reopen(h, new_pool, new_cache, err, sizeof err) != 0)
+			ih_warn("SIGHUP: the new database settings do not connect yet (%s); the pool retries on "
+				"its own", err);
+	}
 	ih_config_free(old);
-	ih_notice("SIGHUP: reloaded %s, %zu plugins", cli->config_path, h->ninst);
+	ih_notice("SIGHUP: reloaded %s, %zu plugins%s%s", cli->config_path, h->ninst,
+		  new_pool ? ", a new database pool" : "", new_cache ? ", a new cache client" : "");
 }
 
 int ih_cmd_daemon(const ih_cli *cli, ih_config *cfg)
 {
 	ih_host h;
 	double next;
+	long lost = 0;
+	size_t left;
 	int rc;
 
 	if (!cli->foreground || cfg->log.syslog)
@@ -156,20 +273,27 @@ int ih_cmd_daemon(const ih_cli *cli, ih_config *cfg)
 	rc = open_host(&h, cli, cfg);
 	if (rc != 0)
 		return rc;
+	daemon_cli = cli;
+	h.tick = daemon_tick;
 	install_signals(&h, 1);
 	ih_notice("scheduler started: a cycle every %lld s, %zu plugins", h.cfg->ingest.interval, h.ninst);
 	next = h.clock->now(h.clock->ud);
-	while (!h.stop) {
-		double now = h.clock->now(h.clock->ud);
+	for (;;) {
+		double now;
 		ih_cycle cyc;
 
-		if (reload_requested) {
+		/* cleared before the checks: a signal from here on cuts the sleep short */
+		wake = 0;
+		if (h.stop)
+			break;
+		if (reload_requested || pending != NULL) {
 			reload(&h, cli);
-			continue;
+			if (!reload_deferred)
+				continue;
 		}
+		now = h.clock->now(h.clock->ud);
 		if (now < next) {
-			wake = 0;
-			h.clock->sleep(h.clock->ud, next - now, &wake);
+			h.clock->sleep(h.clock->ud, next - now, (const volatile int *)&wake);
 			continue;
 		}
 		rc = ih_dispatch_cycle(&h, &cyc);
@@ -177,7 +301,10 @@ int ih_cmd_daemon(const ih_cli *cli, ih_config *cfg)
 			ih_err("cycle skipped, database unreachable: %s", cyc.infra_error);
 		else
 			ih_cycle_log(&cyc);
+		lost += unwritten(&cyc);
 		ih_cycle_free(&cyc);
+		if (reload_deferred)
+			reload(&h, cli);
 		next += (double)h.cfg->ingest.interval;
 		now = h.clock->now(h.clock->ud);
 		if (next <= now) {
@@ -188,8 +315,17 @@ int ih_cmd_daemon(const ih_cli *cli, ih_config *cfg)
 			next += missed * (double)h.cfg->ingest.interval;
 		}
 	}
-	ih_notice("stopping: every collected snapshot is written");
+	left = ih_dispatch_drain(&h);
+	if (left == 0 && lost == 0)
+		ih_notice("stopping: every collected snapshot is written");
+	else
+		ih_warn("stopping: %ld collected rows could not be stored since the start (their cards are fetched "
+			"again); %zu run(s) did not return", lost, left);
 	signal_host = NULL;
+	h.tick = NULL;
+	daemon_cli = NULL;
+	ih_config_free(pending);
+	pending = NULL;
 	ih_host_stop(&h);
 	return IH_EXIT_OK;
 }

@@ -1,6 +1,6 @@
 # Storage core: schema migrations (embedded from sql/), the libpq pool,
 # bulk reads and writes, the Redis SnapshotCache, and `--migrate`.
-IH_SQL_MIGRATIONS = sql/001_schema.sql
+IH_SQL_MIGRATIONS = sql/001_schema.sql sql/002_runs.sql
 
 core_libihcore_la_SOURCES += \
 	core/migrate.c core/migrate.h \

@@ -6,7 +6,10 @@
 
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,12 +20,16 @@
 #include "host.h"
 #include "http.h"
 #include "responder.h"
+#include "run.h"
 #include "testutil.h"
 #include "fakeclock.h"
 
 static const char *conninfo;
 static int redis_port, port;
 static char *dir, conf[64];
+/* ingest settings of the next write_conf */
+static int g_deadline = 1800, g_stop_wait = 60, g_batch = 500;
+static char fifo[64];
 
 
 
@@ -79,7 +86,7 @@ static void reset_data(int ncards)
 {
 	char sql[256];
 
-	exec_sql("TRUNCATE price_snapshots, cards RESTART IDENTITY CASCADE");
+	exec_sql("TRUNCATE price_snapshots, ingest_runs, cards RESTART IDENTITY CASCADE");
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO cards (scryfall_id, name, set_code, collector_number, lang) "
 		 "SELECT gen_random_uuid(), 'card ' || g, 'tst', g::text, 'en' FROM generate_series(1, %d) g",
@@ -139,15 +146,19 @@ static void write_conf(int cards_per_cycle, int interval)
 	fprintf(f,
 		"database: { conninfo = \"%s\"; pool_size = 6; };\n"
 		"redis: { port = %d; };\n"
-		"ingest: { cards_per_cycle = %d; batch_size = 500; interval = %d; max_retries = 3; };\n"
+		"ingest: { cards_per_cycle = %d; batch_size = %d; interval = %d; max_retries = 3; deadline = %d;\n"
+		"          stop_wait = %d; };\n"
 		"plugins: {\n  dir = \"%s\";\n"
 		"  fx_ok: { base_url = \"http://127.0.0.1:%d/ok\"; };\n"
 		"  fx_auth: { base_url = \"http://127.0.0.1:%d/auth\"; };\n"
 		"  fx_rl: { base_url = \"http://127.0.0.1:%d/rl\"; };\n"
 		"  fx_late: { base_url = \"http://127.0.0.1:%d/late\"; fail_after = 700; };\n"
 		"  fx_extra: { base_url = \"http://127.0.0.1:%d/extra\"; };\n"
+		"  fx_block: { base_url = \"http://127.0.0.1:%d/block\"; block_fifo = \"%s\"; };\n"
+		"  fx_multi: { base_url = \"http://127.0.0.1:%d/multi\"; rows_per_card = 3; chunk = 50; };\n"
 		"};\n",
-		conninfo, redis_port, cards_per_cycle, interval, dir, port, port, port, port, port);
+		conninfo, redis_port, cards_per_cycle, g_batch, interval, g_deadline, g_stop_wait, dir, port, port, port,
+		port, port, port, fifo, port);
 	fclose(f);
 }
 
@@ -161,8 +172,15 @@ static void set_plugins(const char *const *names)
 		CU_ASSERT(ih_fixture_add(dir, *names, NULL) == 0);
 }
 
+static int open_host_clock(ih_host *h, const ih_clock *clock);
+
 /* Start a host in this process over the config, with the fake clock. */
 static int open_host(ih_host *h)
+{
+	return open_host_clock(h, &fake_clock);
+}
+
+static int open_host_clock(ih_host *h, const ih_clock *clock)
 {
 	ih_config *cfg = NULL;
 	ih_errors errs = { 0 };
@@ -173,7 +191,7 @@ static int open_host(ih_host *h)
 		ih_errors_clear(&errs);
 		return -1;
 	}
-	if (ih_host_start(h, cfg, &fake_clock, err, sizeof err) != 0) {
+	if (ih_host_start(h, cfg, clock, err, sizeof err) != 0) {
 		printf("\n  host: %s\n", err);
 		return -1;
 	}
@@ -202,6 +220,8 @@ static int setup(void)
 		{ "/rl", RSP_429_FIRST, 2, 7, 1 },
 		{ "/late", RSP_PRICES, 0, 0, 0 },
 		{ "/extra", RSP_PRICES, 0, 0, 0 },
+		{ "/block", RSP_PRICES, 0, 0, 0 },
+		{ "/multi", RSP_PRICES, 0, 0, 0 },
 	};
 	static const char *const none[] = { NULL };
 	char cmd[4300];
@@ -215,6 +235,9 @@ static int setup(void)
 	if (port <= 0 || dir == NULL)
 		return -1;
 	ih_http_global_init();
+	snprintf(fifo, sizeof fifo, "%s/block.fifo", dir);
+	if (mkfifo(fifo, 0600) != 0)
+		return -1;
 	write_conf(1000, 3600);
 	snprintf(cmd, sizeof cmd, "'%s/ingesthost' -c %s --migrate -q", IH_TOP_BUILDDIR, conf);
 	return system(cmd) == 0 ? 0 : -1;
@@ -472,6 +495,178 @@ static void test_sighup_picks_up_plugin(void)
 	write_conf(1000, 3600);
 }
 
+/* ---- runs that outlive their deadline ----------------------------------- */
+
+static int fifo_fd = -1;
+
+/* Opens the FIFO for writing: returns once the plugin blocks reading it. */
+static void *open_fifo(void *arg)
+{
+	(void)arg;
+	fifo_fd = open(fifo, O_WRONLY);
+	return NULL;
+}
+
+/* Opens the FIFO and lets the plugin go at once. */
+static void *release_fifo(void *arg)
+{
+	int fd = open(fifo, O_WRONLY);
+
+	(void)arg;
+	if (fd >= 0) {
+		if (write(fd, "x", 1) != 1)
+			perror(fifo);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void rewrite_conf(int deadline, int stop_wait, int batch)
+{
+	g_deadline = deadline;
+	g_stop_wait = stop_wait;
+	g_batch = batch;
+	unlink(conf);
+	write_conf(1000, 3600);
+}
+
+/*
+ * A plugin that does not return at its deadline: its cycle reports it
+ * timeout, the next cycle busy without a second collect (the fixture fails
+ * on two at once), and when it returns its rows carry its own cycle's time
+ * and the plugin runs again.
+ */
+static void test_deadline_busy(void)
+{
+	static const char *const names[] = { "fx_block", NULL };
+	ih_host h;
+	ih_cycle c1, c2, c3;
+	pthread_t t;
+	long asked;
+	char sql[256];
+
+	NEED_SERVERS();
+	reset_data(300);
+	set_plugins(names);
+	rewrite_conf(1, 1, 500);
+	CU_ASSERT_FATAL(open_host_clock(&h, ih_clock_real()) == 0);
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, open_fifo, NULL) == 0);
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &c1), 3);
+	pthread_join(t, NULL); /* the plugin is blocked in collect, ignoring stop */
+	CU_ASSERT_FATAL(fifo_fd >= 0);
+	ih_cycle_print_table(&c1, stdout);
+	CU_ASSERT_STRING_EQUAL(c1.runs[0].status, "timeout");
+	CU_ASSERT_PTR_NOT_NULL(strstr(c1.runs[0].error, "later cycles report it busy"));
+	asked = rsp_count("/block");
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &c2), 3);
+	ih_cycle_print_table(&c2, stdout);
+	CU_ASSERT_STRING_EQUAL(c2.runs[0].status, "busy");
+	CU_ASSERT_EQUAL(rsp_count("/block"), asked); /* no second collect */
+	/* let it go: it stops at its next request and writes what it had */
+	CU_ASSERT_EQUAL(write(fifo_fd, "x", 1), 1);
+	close(fifo_fd);
+	for (int i = 0; i < 600 && !ih_run_finished(h.inst[0]->live); i++)
+		ih_run_wait_any(0.1);
+	CU_ASSERT_TRUE(ih_run_finished(h.inst[0]->live));
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM price_snapshots WHERE time = '%s'", c1.time);
+	CU_ASSERT_EQUAL(scalar(sql), 100); /* the first request's rows, at cycle 1's time */
+	h.cfg->ingest.deadline = 1800;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, release_fifo, NULL) == 0);
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &c3), 0); /* reaps it, runs again */
+	pthread_join(t, NULL);
+	ih_cycle_print_table(&c3, stdout);
+	CU_ASSERT_STRING_EQUAL(c3.runs[0].status, "ok");
+	CU_ASSERT_EQUAL(c3.runs[0].written, 200);
+	CU_ASSERT_PTR_NULL(h.inst[0]->live);
+	CU_ASSERT_EQUAL(rows_of("fx_block"), 300);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM ingest_runs WHERE plugin = 'fx_block' AND status = 'timeout'"), 1);
+	ih_cycle_free(&c1);
+	ih_cycle_free(&c2);
+	ih_cycle_free(&c3);
+	ih_host_stop(&h);
+	rewrite_conf(1800, 60, 500);
+}
+
+static void servers(const char *what)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof cmd, "'%s' %s '%s' >/dev/null 2>&1", getenv("IH_TEST_SERVERS"), what,
+		 getenv("IH_TEST_SERVERS_DIR"));
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static long stop_at;
+
+static void stop_pg_at(long count, void *ud)
+{
+	(void)ud;
+	if (count == stop_at)
+		servers("stop-pg");
+}
+
+/*
+ * The database gone past the deadline: the run ends transient with its
+ * unwritten rows counted; every card is stored whole or not at all (a
+ * batch ends on a card boundary), only whole cards are marked in Redis,
+ * and the next cycle fetches exactly the others and stores everything.
+ */
+static void test_outage_past_deadline(void)
+{
+	static const char *const names[] = { "fx_multi", NULL };
+	ih_host h;
+	ih_cycle c1, c2;
+	long cards_with_rows;
+	redisContext *rc;
+	redisReply *rep;
+
+	NEED_SERVERS();
+	if (getenv("IH_TEST_SERVERS") == NULL || getenv("IH_TEST_SERVERS_DIR") == NULL) {
+		CU_FAIL("IH_TEST_SERVERS and IH_TEST_SERVERS_DIR are needed to stop PostgreSQL");
+		return;
+	}
+	reset_data(600);
+	set_plugins(names);
+	rewrite_conf(3, 10, 100);
+	CU_ASSERT_FATAL(open_host_clock(&h, ih_clock_real()) == 0);
+	stop_at = rsp_count("/multi") + 3;
+	rsp_on_request("/multi", stop_pg_at, NULL);
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &c1), 3);
+	rsp_on_request("/multi", NULL, NULL);
+	servers("start-pg");
+	ih_cycle_print_table(&c1, stdout);
+	CU_ASSERT_STRING_EQUAL(c1.runs[0].status, "transient");
+	CU_ASSERT(c1.runs[0].unwritten > 0);
+	CU_ASSERT_EQUAL(c1.runs[0].written + c1.runs[0].unwritten, 1800);
+	CU_ASSERT_EQUAL(rows_of("fx_multi"), c1.runs[0].written);
+	/* whole cards only */
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM (SELECT card_id FROM price_snapshots GROUP BY card_id "
+			       "HAVING count(*) <> 3) x"), 0);
+	cards_with_rows = scalar("SELECT count(DISTINCT card_id) FROM price_snapshots");
+	/* the cards marked are exactly those stored */
+	rc = redisConnect("127.0.0.1", redis_port);
+	CU_ASSERT_FATAL(rc != NULL && rc->err == 0);
+	rep = redisCommand(rc, "DBSIZE");
+	CU_ASSERT_FATAL(rep != NULL && rep->type == REDIS_REPLY_INTEGER);
+	CU_ASSERT_EQUAL(rep->integer, cards_with_rows);
+	freeReplyObject(rep);
+	redisFree(rc);
+	/* the next cycle fetches the rest and stores everything */
+	h.cfg->ingest.deadline = 1800;
+	CU_ASSERT_EQUAL_FATAL(ih_dispatch_cycle(&h, &c2), 0);
+	ih_cycle_print_table(&c2, stdout);
+	CU_ASSERT_STRING_EQUAL(c2.runs[0].status, "ok");
+	CU_ASSERT_EQUAL(c2.runs[0].cache_hits, cards_with_rows);
+	CU_ASSERT_EQUAL(c2.runs[0].fetched, 600 - cards_with_rows);
+	CU_ASSERT_EQUAL(rows_of("fx_multi"), 1800);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM (SELECT card_id FROM price_snapshots GROUP BY card_id "
+			       "HAVING count(*) <> 3) x"), 0);
+	ih_cycle_free(&c1);
+	ih_cycle_free(&c2);
+	ih_host_stop(&h);
+	rewrite_conf(1800, 60, 500);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -481,6 +676,8 @@ int main(void)
 		{ "exit codes 0, 1, 2, 3", test_exit_codes },
 		{ "SIGTERM mid-cycle loses nothing", test_sigterm_loses_nothing },
 		{ "SIGHUP picks up a dropped-in plugin", test_sighup_picks_up_plugin },
+		{ "a run past its deadline: timeout, then busy, never two collects", test_deadline_busy },
+		{ "database gone past the deadline: whole cards, unmarked, refetched", test_outage_past_deadline },
 		CU_TEST_INFO_NULL,
 	};
 	static CU_SuiteInfo suites[] = {

@@ -53,7 +53,8 @@ EXTRA_DIST += tests/plugins/not_elf.txt tests/out_of_tree.sh
 
 # Pipeline fixtures: one source, one plugin per name.
 if ENABLE_TESTS
-check_LTLIBRARIES += tests/plugins/fx_ok.la tests/plugins/fx_auth.la tests/plugins/fx_rl.la tests/plugins/fx_late.la tests/plugins/fx_extra.la
+check_LTLIBRARIES += tests/plugins/fx_ok.la tests/plugins/fx_auth.la tests/plugins/fx_rl.la tests/plugins/fx_late.la tests/plugins/fx_extra.la \
+	tests/plugins/fx_block.la tests/plugins/fx_multi.la
 tests_plugins_fx_ok_la_SOURCES = tests/plugins/pipeline.c
 tests_plugins_fx_ok_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_ok"'
 tests_plugins_fx_ok_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
@@ -69,6 +70,12 @@ tests_plugins_fx_late_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
 tests_plugins_fx_extra_la_SOURCES = tests/plugins/pipeline.c
 tests_plugins_fx_extra_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_extra"'
 tests_plugins_fx_extra_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_block_la_SOURCES = tests/plugins/pipeline.c
+tests_plugins_fx_block_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_block"'
+tests_plugins_fx_block_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_multi_la_SOURCES = tests/plugins/pipeline.c
+tests_plugins_fx_multi_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_multi"'
+tests_plugins_fx_multi_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
 check_PROGRAMS += tests/dispatch_test
 TESTS += tests/dispatch_test
 tests_dispatch_test_SOURCES = tests/dispatch_test.c tests/fakeclock.h tests/responder.c tests/responder.h tests/testutil.h tests/fixtures.h

@@ -184,7 +184,7 @@ static int cycle_ex(const char *const *only, size_t nonly, int keep, ih_cycle *c
 	int rc;
 
 	if (!keep) {
-		exec_sql("TRUNCATE price_snapshots");
+		exec_sql("TRUNCATE price_snapshots, ingest_runs");
 		exec_sql("UPDATE cards SET cardtrader_blueprint_id = NULL");
 		redis_flush();
 	}
