@@ -35,7 +35,7 @@ static double real_wall(void *ud)
  * polling is the simple correct choice here (a condvar cannot be signalled
  * from a handler).
  */
-static int real_sleep(void *ud, double seconds, const volatile int *stop)
+static int real_sleep(void *ud, double seconds, const atomic_int *stop)
 {
 	double end = real_now(ud) + seconds;
 
@@ -75,7 +75,7 @@ double ih_clock_wall(const ih_clock *c)
 	return real_wall(NULL);
 }
 
-int ih_clock_sleep(const ih_clock *c, double seconds, const volatile int *stop)
+int ih_clock_sleep(const ih_clock *c, double seconds, const atomic_int *stop)
 {
 	if (stop != NULL && *stop)
 		return -1;
@@ -108,7 +108,7 @@ static double fake_wall(void *ud)
 	return t;
 }
 
-static int fake_sleep(void *ud, double seconds, const volatile int *stop)
+static int fake_sleep(void *ud, double seconds, const atomic_int *stop)
 {
 	ih_fake_clock *fc = ud;
 	int rc = 0;

@@ -10,6 +10,7 @@
 #ifndef IH_CLOCK_H
 #define IH_CLOCK_H
 
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stddef.h>
 
@@ -18,7 +19,7 @@ typedef struct ih_clock {
 	double (*now)(void *ud);
 	/* Wait `seconds`.  Returns 0 after the full wait, -1 when cut short
 	 * because *stop became non-zero (stop may be NULL: never cut short). */
-	int (*sleep)(void *ud, double seconds, const volatile int *stop);
+	int (*sleep)(void *ud, double seconds, const atomic_int *stop);
 	void *ud;
 	/* Seconds since the Unix epoch (UTC), for HTTP dates such as
 	 * Retry-After.  May be NULL: callers then use the system's time(). */
@@ -35,7 +36,7 @@ const ih_clock *ih_clock_real(void);
 /* Convenience wrappers: wall() falls back to the system's real time. */
 double ih_clock_now(const ih_clock *c);
 double ih_clock_wall(const ih_clock *c);
-int ih_clock_sleep(const ih_clock *c, double seconds, const volatile int *stop);
+int ih_clock_sleep(const ih_clock *c, double seconds, const atomic_int *stop);
 
 #define IH_FAKE_CLOCK_MAX_SLEEPS 256
 
@@ -55,7 +56,7 @@ typedef struct ih_fake_clock {
 	double sleeps[IH_FAKE_CLOCK_MAX_SLEEPS]; /* the first requests, in order */
 	size_t nsleeps;          /* every request, may exceed the array */
 	double slept;            /* sum of all requests */
-	volatile int *trip;
+	atomic_int *trip;
 	size_t trip_at;
 } ih_fake_clock;
 

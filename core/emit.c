@@ -1,3 +1,4 @@
+#include <stdatomic.h>
 #include "config.h"
 
 #include <ctype.h>
@@ -53,7 +54,7 @@ struct ih_emitter {
 	int closing;         /* no more batches: the writer exits when the queue is empty */
 	int gave_up;         /* past the give-up time with a failed write */
 	int full_logged;
-	volatile int kick;   /* cuts the writer's backoff short */
+	atomic_int kick;     /* cuts the writer's backoff short */
 	ih_emit_stats st;
 	char error[512];
 	pthread_t writer;

@@ -8,6 +8,7 @@
 #ifndef IH_HOST_H
 #define IH_HOST_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "ingesthost/plugin.h"
@@ -40,7 +41,7 @@ typedef struct ih_host {
 	const struct ih_clock *clock;
 	ih_instance **inst;
 	size_t ninst;
-	volatile int stop;       /* shutdown requested: finish at a safe point */
+	atomic_int stop;         /* shutdown requested: finish at a safe point */
 	/* called by the main thread about every 200 ms while a cycle waits for
 	 * its runs (the daemon applies a new log level there); may be NULL */
 	void (*tick)(struct ih_host *h);

@@ -33,7 +33,7 @@ typedef struct xfer {
 	long long max;          /* cap on len, <= 0: none */
 	int too_big;
 	char retry_after[128];  /* of the last header block */
-	const volatile int *stop;
+	const atomic_int *stop;
 } xfer;
 
 
@@ -457,7 +457,7 @@ static int perform_once(ih_http_client *c, const ih_http_request *req, const ih_
 /* The wait before retrying after `cls`; retry is 0 for the first retry. */
 static double retry_wait(ih_http_client *c, int cls, const char *retry_after, int retry)
 {
-	const volatile int *stop = c->o.stop;
+	const atomic_int *stop = c->o.stop;
 	double wall = ih_clock_wall(c->o.clock), w;
 
 	if (stop != NULL && *stop)
@@ -481,7 +481,7 @@ static int stopped(ih_http_client *c, ih_http_response *resp, const char *where)
 
 int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *resp)
 {
-	const volatile int *stop = c->o.stop;
+	const atomic_int *stop = c->o.stop;
 	struct curl_slist *hdrs = NULL;
 	char retry_after[128];
 	ih_url_info ui;

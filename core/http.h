@@ -27,6 +27,7 @@
 #ifndef IH_HTTP_H
 #define IH_HTTP_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "ingesthost/plugin.h"
 #include "clock.h"
@@ -45,7 +46,7 @@ typedef struct ih_http_options {
 	double backoff_base_s;        /* bound of the first backoff; default 1 */
 	uint64_t seed;                /* jitter generator seed; 0: random */
 	const ih_clock *clock;        /* borrowed; NULL: ih_clock_real() */
-	const volatile int *stop;     /* borrowed shutdown flag; may be NULL */
+	const atomic_int *stop;     /* borrowed shutdown flag; may be NULL */
 } ih_http_options;
 
 /* Per-client counters.  requests counts every attempt sent; the classes

@@ -36,7 +36,7 @@ double ih_ratelimit_delay(ih_ratelimit *rl)
 	return (1 - rl->tokens) / rl->rate;
 }
 
-int ih_ratelimit_acquire(ih_ratelimit *rl, const volatile int *stop)
+int ih_ratelimit_acquire(ih_ratelimit *rl, const atomic_int *stop)
 {
 	double wait;
 

@@ -9,6 +9,7 @@
 #ifndef IH_RATELIMIT_H
 #define IH_RATELIMIT_H
 
+#include <stdatomic.h>
 #include "clock.h"
 
 typedef struct ih_ratelimit {
@@ -30,6 +31,6 @@ double ih_ratelimit_delay(ih_ratelimit *rl);
  * Take one token, sleeping on the clock until one is available.  Returns 0,
  * or -1 when *stop cut the wait short (no token taken).  stop may be NULL.
  */
-int ih_ratelimit_acquire(ih_ratelimit *rl, const volatile int *stop);
+int ih_ratelimit_acquire(ih_ratelimit *rl, const atomic_int *stop);
 
 #endif

@@ -17,6 +17,7 @@
 #ifndef IH_RUN_H
 #define IH_RUN_H
 
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,8 +62,8 @@ typedef struct ih_run {
 	size_t ncards;
 	char *strings;               /* the cards' strings */
 	double started;              /* clock->now() */
-	volatile int stop;           /* told to stop: between requests */
-	volatile int stop_cause;     /* IH_STOP_* */
+	atomic_int stop;             /* told to stop: between requests */
+	atomic_int stop_cause;       /* IH_STOP_* */
 	double stop_at;              /* clock->now() when first told to stop */
 	struct ih_http_client *http;
 	struct ih_emitter *em;       /* set on the run's thread, under mu */

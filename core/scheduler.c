@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +16,10 @@
 #include "scheduler.h"
 
 static ih_host *signal_host;
-/* written by the signal handlers, read by the main thread (sig_atomic_t:
- * async-signal-safe; int-sized, so the clock's sleep can watch `wake`) */
+/* written by the signal handlers, read by the main thread: sig_atomic_t,
+ * and a lock-free C11 atomic for what the clock's sleep watches */
 static volatile sig_atomic_t reload_requested;
-static volatile sig_atomic_t wake; /* any signal: cut the wait between cycles short */
+static atomic_int wake; /* any signal: cut the wait between cycles short */
 
 static void on_stop(int sig)
 {
@@ -293,7 +294,7 @@ int ih_cmd_daemon(const ih_cli *cli, ih_config *cfg)
 		}
 		now = h.clock->now(h.clock->ud);
 		if (now < next) {
-			h.clock->sleep(h.clock->ud, next - now, (const volatile int *)&wake);
+			h.clock->sleep(h.clock->ud, next - now, &wake);
 			continue;
 		}
 		rc = ih_dispatch_cycle(&h, &cyc);

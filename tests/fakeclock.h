@@ -16,7 +16,7 @@ static double fake_now(void *ud)
 	return fake_now_s;
 }
 
-static int fake_sleep(void *ud, double s, const volatile int *stop)
+static int fake_sleep(void *ud, double s, const atomic_int *stop)
 {
 	(void)ud;
 	if (stop != NULL && *stop)

@@ -5,6 +5,7 @@
 #ifndef IH_HTTP_FIXTURE_H
 #define IH_HTTP_FIXTURE_H
 
+#include <stdatomic.h>
 #include "clock.h"
 #include "http.h"
 #include "http_responder.h"
@@ -13,7 +14,7 @@
 #define WALL0 1700000000.0 /* the fake clock's wall time at start */
 
 extern ih_responder *t_srv;
-extern volatile int stop_xfer; /* raised by the /stop_xfer route */
+extern atomic_int stop_xfer; /* raised by the /stop_xfer route */
 
 /* The route serving `path` (fails the test if none). */
 ih_route *t_route(const char *path);
@@ -21,7 +22,7 @@ ih_route *t_route(const char *path);
 const char *t_url(const char *path);
 /* A client on fc (NULL: the real clock) with this retry policy, seed 42. */
 ih_http_client *t_client(ih_fake_clock *fc, int max_retries, double max_wait, double rps,
-			 const volatile int *stop);
+			 const atomic_int *stop);
 /* GET path on the responder. */
 int t_get(ih_http_client *c, const char *path, ih_http_response *resp);
 

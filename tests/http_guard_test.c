@@ -77,10 +77,10 @@ typedef struct sleep_signal {
 	pthread_mutex_t m;
 	pthread_cond_t cv;
 	int started;
-	volatile int *stop;
+	atomic_int *stop;
 } sleep_signal;
 
-static int signalling_sleep(void *ud, double seconds, const volatile int *stop)
+static int signalling_sleep(void *ud, double seconds, const atomic_int *stop)
 {
 	sleep_signal *ss = ud;
 
@@ -108,7 +108,7 @@ static void test_stop_cuts_wait(void)
 	ih_fake_clock fc;
 	ih_http_client *c;
 	ih_http_response r;
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	long n;
 
 	/* the fake clock reports a shutdown arriving during the Retry-After wait */

@@ -12,6 +12,7 @@
 #ifndef IH_HTTP_RESPONDER_H
 #define IH_HTTP_RESPONDER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #define IH_ROUTE_STEPS 8
@@ -25,7 +26,7 @@ typedef struct ih_route {
 	size_t truncate_to;                /* > 0: send only this many bytes */
 	int hang;                          /* wait for ih_responder_release() */
 	const char *location;              /* a Location header (with a 3xx status) */
-	volatile int *set_on_hit;          /* set to 1 when a request arrives */
+	atomic_int *set_on_hit;            /* set to 1 when a request arrives */
 
 	/* recorded by the server (read them after the client returned) */
 	long hits;

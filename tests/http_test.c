@@ -31,7 +31,7 @@ static char date_rl[64];   /* WALL0 + 3 + 7: 7 s after the first 3 s wait */
 static char loc_http[128];  /* http://127.0.0.1:PORT/ok, set once the port is known */
 static char big_body[1001];
 static char zeros_body[50001];
-volatile int stop_xfer;
+atomic_int stop_xfer;
 
 static ih_route routes[] = {
 	{ .path = "/ok", .status = { 200 }, .body = "{\"ok\":true}" },
@@ -112,7 +112,7 @@ const char *t_url(const char *path)
 
 /* A client on fc with the given retry policy; seed fixed for repeatability. */
 ih_http_client *t_client(ih_fake_clock *fc, int max_retries, double max_wait, double rps,
-			      const volatile int *stop)
+			      const atomic_int *stop)
 {
 	ih_http_options o;
 	ih_http_client *c = NULL;

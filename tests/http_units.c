@@ -20,7 +20,7 @@
 static void test_fake_clock(void)
 {
 	ih_fake_clock fc;
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	double total;
 
 	ih_fake_clock_init(&fc, WALL0);
@@ -47,14 +47,14 @@ static void test_fake_clock(void)
 
 static void *set_flag(void *arg)
 {
-	*(volatile int *)arg = 1;
+	*(atomic_int *)arg = 1;
 	return NULL;
 }
 
 static void test_real_clock_stop(void)
 {
 	const ih_clock *rc = ih_clock_real();
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	pthread_t t;
 	double a, b;
 
@@ -171,7 +171,7 @@ static void test_ratelimit(void)
 {
 	ih_fake_clock fc;
 	ih_ratelimit rl;
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	double total;
 	int i;
 
