@@ -6,7 +6,9 @@
  * always parameterised or COPY, carries money as decimal text, and returns
  * 0 or a negative code with a message in err.  The connection should not be
  * inside a transaction: the write functions commit per batch.  Any thread,
- * one connection per thread.
+ * one connection per thread.  Every call waits at most
+ * database.statement_timeout_ms (core/pgexec.h); after a timeout the
+ * connection is unusable (ih_pg_conn_lost) and the pool drops it on return.
  */
 #ifndef IH_BULK_H
 #define IH_BULK_H
