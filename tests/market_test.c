@@ -195,6 +195,8 @@ static int cycle_ex(const char *const *only, size_t nonly, int keep, ih_cycle *c
 		return -1;
 	}
 	rc = ih_dispatch_cycle(&h, cyc);
+	if (rc == 2)
+		printf("\n  the cycle could not start: %s\n", cyc->infra_error);
 	ih_cycle_print_table(cyc, stdout);
 	ih_host_stop(&h);
 	return rc;
