@@ -65,6 +65,21 @@ PGconn *ih_pg_connect(const char *conninfo, int connect_timeout_s, char *err, si
 	int ki, kv, kc;
 	PGconn *c;
 
+	/* libpq's parse errors quote the conninfo, password included: say it
+	 * without the text (a plain database name has no '=' and is not parsed) */
+	if (conninfo != NULL && (strchr(conninfo, '=') != NULL || strncmp(conninfo, "postgres", 8) == 0)) {
+		char *perr = NULL;
+		PQconninfoOption *o = PQconninfoParse(conninfo, &perr);
+
+		PQfreemem(perr);
+		if (o == NULL) {
+			copy_err(err, errlen,
+				 "database.conninfo cannot be parsed (its text is not shown: it may hold a password); "
+				 "check its key=value pairs, quoting or URI");
+			return NULL;
+		}
+		PQconninfoFree(o);
+	}
 	snprintf(tmo, sizeof tmo, "%d", connect_timeout_s > 0 ? connect_timeout_s : 5);
 	/* a peer that fell silent is found within about the statement timeout */
 	ih_pg_keepalives(&ki, &kv, &kc);

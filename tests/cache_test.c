@@ -298,5 +298,10 @@ int main(void)
 		CU_SUITE_INFO_NULL,
 	};
 
+	/* this binary stops and restarts its servers: its own, not the suite's */
+	if (ih_test_private_servers() != 0) {
+		fprintf(stderr, "cannot start private servers with tests/servers.sh\n");
+		return 1;
+	}
 	return ih_test_main(suites);
 }

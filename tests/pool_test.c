@@ -528,6 +528,20 @@ static void test_lock_wait_bounded(void)
 	ih_pg_set_statement_timeout_ms(0);
 }
 
+/* libpq's parse error quotes the conninfo: the password must not reach the message. */
+static void test_conninfo_unparsable(void)
+{
+	char err[512] = "";
+	PGconn *c = ih_pg_connect("host=127.0.0.1 password=my hidden-word pw", 2, err, sizeof err);
+
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NULL(strstr(err, "hidden"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot be parsed"));
+	c = ih_pg_connect("postgresql://u:secret%zz@127.0.0.1:1/db", 2, err, sizeof err);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NULL(strstr(err, "secret"));
+}
+
 static void test_oneline(void)
 {
 	char out[64];
@@ -642,6 +656,7 @@ int main(void)
 		{ "server down then back: recovers", test_down_and_back },
 		{ "eight threads on three connections", test_threads },
 		{ "errors folded into one line", test_oneline },
+		{ "an unparsable conninfo: no secret in the error", test_conninfo_unparsable },
 		{ "a connection falling silent: bounded, dropped, backend terminated", test_silent_connection },
 		{ "a COPY whose peer stops reading: bounded", test_silent_copy },
 		{ "a statement blocked by a lock: bounded, one-line error", test_lock_wait_bounded },
@@ -654,5 +669,10 @@ int main(void)
 		CU_SUITE_INFO_NULL,
 	};
 
+	/* this binary stops and restarts its servers: its own, not the suite's */
+	if (ih_test_private_servers() != 0) {
+		fprintf(stderr, "cannot start private servers with tests/servers.sh\n");
+		return 1;
+	}
 	return ih_test_main(suites);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The conninfo of the test database, or NULL (test already failed/skipped). */
 static inline const char *ih_test_conninfo_or_skip(const char *test)
@@ -55,6 +56,68 @@ static inline int ih_test_servers(const char *cmd)
 		return -1;
 	snprintf(line, sizeof line, "'%s' %s '%s'", script, cmd, dir);
 	return system(line);
+}
+
+/*
+ * A test binary that stops or restarts its servers runs on servers of its
+ * own, so the binaries running beside it (make -j check) never see that:
+ * start a PostgreSQL and a Redis with tests/servers.sh in a temp dir and
+ * point this process's IH_TEST_* variables at them; they are stopped and
+ * removed at exit.  Without IH_TEST_SERVERS nothing happens (the tests skip
+ * or fail as usual).  Returns 0, or -1 when they could not start.
+ */
+static char ih_test_private_dir[64];
+
+static inline void ih_test_private_stop(void)
+{
+	char line[2048];
+
+	if (ih_test_private_dir[0] == '\0' || getenv("IH_TEST_SERVERS") == NULL)
+		return;
+	snprintf(line, sizeof line, "'%s' stop '%s/s' >/dev/null 2>&1; rm -rf '%s'", getenv("IH_TEST_SERVERS"),
+		 ih_test_private_dir, ih_test_private_dir);
+	if (system(line) != 0)
+		fprintf(stderr, "could not remove the private servers in %s\n", ih_test_private_dir);
+	ih_test_private_dir[0] = '\0';
+}
+
+static inline int ih_test_private_servers(void)
+{
+	const char *script = getenv("IH_TEST_SERVERS");
+	char line[2048];
+	FILE *f;
+	int n = 0;
+
+	if (script == NULL || *script == '\0')
+		return 0;
+	snprintf(ih_test_private_dir, sizeof ih_test_private_dir, "/tmp/ih-test-own.XXXXXX");
+	/* 0755: as root the cluster belongs to the postgres user */
+	if (mkdtemp(ih_test_private_dir) == NULL || chmod(ih_test_private_dir, 0755) != 0)
+		return -1;
+	atexit(ih_test_private_stop);
+	snprintf(line, sizeof line, "'%s' start '%s/s' >/dev/null", script, ih_test_private_dir);
+	if (system(line) != 0)
+		return -1;
+	snprintf(line, sizeof line, "%s/s/env", ih_test_private_dir);
+	f = fopen(line, "r");
+	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+		char *eq = strchr(line, '='), *v, *end;
+
+		if (strncmp(line, "export ", 7) != 0 || eq == NULL)
+			continue;
+		*eq = '\0';
+		v = eq + 1;
+		end = v + strlen(v);
+		while (end > v && (end[-1] == '\n' || end[-1] == '"'))
+			*--end = '\0';
+		if (*v == '"')
+			v++;
+		setenv(line + 7, v, 1);
+		n++;
+	}
+	if (f != NULL)
+		fclose(f);
+	return n >= 4 ? 0 : -1;
 }
 
 /* Register `suites` and run them verbosely; exit status 0 only if all passed. */
