@@ -348,6 +348,29 @@ static void test_full_cycle(void)
 	CU_ASSERT_EQUAL(run_of(&cyc, "manapool")->written, 0);
 	CU_ASSERT_EQUAL(run_of(&cyc, "scryfall")->cache_hits + run_of(&cyc, "scryfall")->fresh, NCARDS);
 	ih_cycle_free(&cyc);
+	{
+		/* the export fetched again inside the TTL (its last run forgotten):
+		 * every row's card is marked in Redis, so nothing is written twice */
+		static const char *const mp[] = { "manapool" };
+		long before = 0;
+		PGconn *c = PQconnectdb(conninfo);
+		PGresult *r = PQexec(c, "SELECT count(*) FROM price_snapshots s JOIN marketplaces m "
+					"ON m.id = s.marketplace_id WHERE m.slug = 'manapool'");
+
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			before = atol(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		PQfinish(c);
+		exec_sql("DELETE FROM ingest_runs WHERE plugin = 'manapool'");
+		CU_ASSERT_EQUAL_FATAL(cycle_ex(mp, 1, 1, &cyc), 0);
+		CU_ASSERT_EQUAL(run_of(&cyc, "manapool")->requests, 1);
+		CU_ASSERT_EQUAL(run_of(&cyc, "manapool")->written, 0);
+		CU_ASSERT_EQUAL(run_of(&cyc, "manapool")->cached_rows, before);
+		CU_ASSERT(run_of(&cyc, "manapool")->cache_hits > 0);
+		printf("\n  Mana Pool again inside the TTL: %ld rows of %ld cards dropped as cached",
+		       run_of(&cyc, "manapool")->cached_rows, run_of(&cyc, "manapool")->cache_hits);
+		ih_cycle_free(&cyc);
+	}
 	for (size_t i = 0; i < want.n; i++)
 		free(want.v[i]);
 	for (size_t i = 0; i < got.n; i++)
