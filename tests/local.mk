@@ -103,3 +103,15 @@ check_PROGRAMS += tests/ih-silentproxy
 tests_ih_silentproxy_SOURCES = tests/silentproxy.c
 tests_ih_silentproxy_CFLAGS = $(AM_CFLAGS)
 endif
+
+# ---- fault tests (#11 item 8): tests/fault_test.sh --------------------------
+# The real ingesthost through a PostgreSQL stop, silent connections, a Redis
+# restart, SIGHUP/SIGTERM and an outage past the deadline, on servers of its
+# own (it stops and starts them).  About 80 s.
+EXTRA_DIST += tests/fault_test.sh
+if ENABLE_TESTS
+TESTS += tests/fault_test.sh
+IH_FAULT_TEST_LOG = tests/fault_test.log
+$(IH_FAULT_TEST_LOG): ingesthost$(EXEEXT) tests/mockmarket/ingest-mockmarket$(EXEEXT) tests/ih-silentproxy$(EXEEXT) \
+	$(plugin_LTLIBRARIES)
+endif

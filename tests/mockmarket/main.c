@@ -301,7 +301,7 @@ static void usage(FILE *f)
 		"                         [--fault MKT:KIND[:N]]... [--rate MKT:RPS]...\n"
 		"                         [--cardtrader-token T] [--cardtrader-currency CUR]\n"
 		"                         [--tcgplayer-public K] [--tcgplayer-private K] [--tcgplayer-expires S]\n"
-		"                         [--chaos SEED:PERCENT] [--chaos-hang MS]\n"
+		"                         [--chaos SEED:PERCENT] [--chaos-hang MS] [--min-listings N]\n"
 		"       ingest-mockmarket [--cards N] [--seed S] --print-expected [MKT]\n"
 		"       ingest-mockmarket [--cards N] [--seed S] --write-bulk FILE [--bulk-format jsonl|legacy] [--bulk-gzip 0|1]\n"
 		"       ingest-mockmarket [--cards N] [--seed S] --seed-db CONNINFO\n"
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
 		{ "write-bulk", required_argument, NULL, 6 }, { "bulk-format", required_argument, NULL, 7 },
 		{ "bulk-gzip", required_argument, NULL, 8 }, { "seed-db", required_argument, NULL, 9 },
 		{ "chaos", required_argument, NULL, 10 },    { "chaos-hang", required_argument, NULL, 11 },
-		{ "print-expected", no_argument, NULL, 12 },
+		{ "print-expected", no_argument, NULL, 12 }, { "min-listings", required_argument, NULL, 13 },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
 	static mm_state s;
@@ -381,6 +381,7 @@ int main(int argc, char **argv)
 			break;
 		case 11: s.chaos.hang_ms = atoi(optarg); break;
 		case 12: expect = 1; break;
+		case 13: mu_min_listings = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}

@@ -126,12 +126,19 @@ int mm_chaos_parse(mm_state *s, const char *spec)
 	return 0;
 }
 
-/* Open every gate (release, reset, shutdown); call with s->mu held. */
-static void open_gates(mm_state *s)
+/* Open the gate of marketplace `only` (NULL or "": every gate), for release,
+ * reset and shutdown; call with s->mu held.  -1 if no such marketplace. */
+static int open_gates(mm_state *s, const char *only)
 {
+	int found = 0;
+
 	for (int m = 0; m < MM_NMKT; m++)
-		s->fault[m].gate_on = 0;
+		if (only == NULL || *only == '\0' || strcmp(only, mm_names[m]) == 0) {
+			s->fault[m].gate_on = 0;
+			found = 1;
+		}
 	pthread_cond_broadcast(&s->gate_cv);
+	return found ? 0 : -1;
 }
 
 /* Hold a request of m at its gate until the gate opens; -1 if the client left. */
@@ -142,7 +149,8 @@ static int gate(mm_state *s, int m, struct MHD_Connection *conn)
 	pthread_mutex_lock(&s->mu);
 	if (s->fault[m].gate_on && s->gate_passed[m] >= s->fault[m].gate_k) {
 		s->gated[m]++;
-		while (s->fault[m].gate_on && !s->stopping) {
+		/* a gate set again while requests wait here lets K more of them through */
+		while (s->fault[m].gate_on && s->gate_passed[m] >= s->fault[m].gate_k && !s->stopping) {
 			struct timespec ts;
 
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -158,9 +166,9 @@ static int gate(mm_state *s, int m, struct MHD_Connection *conn)
 			}
 		}
 		s->gated[m]--;
-	} else if (s->fault[m].gate_on) {
-		s->gate_passed[m]++;
 	}
+	if (rc == 0 && s->fault[m].gate_on)
+		s->gate_passed[m]++;
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -221,7 +229,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, mm_reply *r)
 static void stats_json(mm_state *s, int lines, mm_reply *r)
 {
 	static const char *const keys[] = { "total", "max_inflight", "inflight", "rows_served", "rows_unknown",
-					    "gated", "chaos" };
+					    "gated", "passed", "chaos" };
 	mm_sb b = { 0 };
 	long gated = 0;
 
@@ -229,7 +237,7 @@ static void stats_json(mm_state *s, int lines, mm_reply *r)
 	pthread_mutex_lock(&s->mu);
 	for (int m = 0; m < MM_NMKT; m++) {
 		long v[] = { s->total[m], s->max_inflight[m], s->inflight[m], s->rows_served[m], s->rows_unknown[m],
-			     s->gated[m], s->chaos_hits[m] };
+			     s->gated[m], s->gate_passed[m], s->chaos_hits[m] };
 
 		gated += s->gated[m];
 		if (!lines)
@@ -360,20 +368,22 @@ static int control(mm_state *s, struct MHD_Connection *conn, const char *url, up
 		for (int m = 0; m < MM_NMKT; m++)
 			s->max_inflight[m] = s->inflight[m];
 		s->chaos.percent = 0;
-		open_gates(s);
+		open_gates(s, NULL);
 		pthread_mutex_unlock(&s->mu);
 		*ret = control_reply(conn, &r, 200, "{\"reset\":true}");
 	} else if (strcmp(url, "/_control/fault") == 0) {
 		pthread_mutex_lock(&s->mu);
 		rc = mm_fault_parse(s, body);
+		pthread_cond_broadcast(&s->gate_cv); /* a gate set again lets waiting requests through */
 		pthread_mutex_unlock(&s->mu);
 		*ret = control_reply(conn, &r, rc == 0 ? 200 : 400,
 				     rc == 0 ? "{\"fault\":true}" : "{\"error\":\"bad fault spec\"}");
 	} else if (strcmp(url, "/_control/release") == 0) {
 		pthread_mutex_lock(&s->mu);
-		open_gates(s);
+		rc = open_gates(s, body);
 		pthread_mutex_unlock(&s->mu);
-		*ret = control_reply(conn, &r, 200, "{\"released\":true}");
+		*ret = control_reply(conn, &r, rc == 0 ? 200 : 400,
+				     rc == 0 ? "{\"released\":true}" : "{\"error\":\"unknown marketplace\"}");
 	} else if (strcmp(url, "/_control/chaos") == 0) {
 		pthread_mutex_lock(&s->mu);
 		rc = mm_chaos_parse(s, body);

@@ -5,6 +5,8 @@
 
 #include "universe.h"
 
+int mu_min_listings;
+
 const char *const mu_price_keys[MU_NPRICES] = { "usd", "usd_foil", "usd_etched", "eur", "eur_foil", "eur_etched",
 						"tix" };
 
@@ -132,6 +134,9 @@ int mu_listings(uint64_t seed, const mu_card *c, mu_listing out[MU_MAX_LISTINGS]
 	static const char *const langs[] = { "en", "en", "en", "jp", "de", "it" };
 	int n = (int)(h(seed, c->idx, 40) % (MU_MAX_LISTINGS + 1));
 	int64_t base = c->sf[MU_EUR] > 0 ? c->sf[MU_EUR] : 50;
+
+	if (n < mu_min_listings)
+		n = mu_min_listings > MU_MAX_LISTINGS ? MU_MAX_LISTINGS : mu_min_listings;
 
 	for (int j = 0; j < n; j++) {
 		uint64_t x = h(seed, c->idx, 41 + j);

@@ -52,6 +52,10 @@ void mu_card_get(uint64_t seed, int i, mu_card *c);
 /* Rows of the card's products (tcgplayer_id, then tcgplayer_etched_id); returns the count (<= 3). */
 int mu_tcg_rows(uint64_t seed, const mu_card *c, mu_tcg_row rows[3]);
 void mu_mp_row_get(uint64_t seed, const mu_card *c, mu_mp_row *r);
+/* Every blueprint has at least this many listings [0].  The soak sets 1: a
+ * card with none is never fresh in the database, so it is asked for again
+ * alone, and CardTrader answers its whole expansion (see README.md). */
+extern int mu_min_listings;
 /* Listings, cheapest first; returns the count (<= MU_MAX_LISTINGS). */
 int mu_listings(uint64_t seed, const mu_card *c, mu_listing out[MU_MAX_LISTINGS]);
 /* Scryfall ids Mana Pool lists that are not in the universe (j >= 0). */
