@@ -28,7 +28,8 @@ static const char *conninfo;
 static int redis_port, port;
 static char *dir, conf[64];
 /* ingest settings of the next write_conf */
-static int g_deadline = 1800, g_stop_wait = 60, g_batch = 500;
+static int g_deadline = 1800, g_stop_wait = 60, g_batch = 500, g_pool = 6, g_redis_db = 0;
+static const char *g_log = "";
 static char fifo[64];
 
 
@@ -144,8 +145,9 @@ static void write_conf(int cards_per_cycle, int interval)
 		return;
 	}
 	fprintf(f,
-		"database: { conninfo = \"%s\"; pool_size = 6; };\n"
-		"redis: { port = %d; };\n"
+		"%s"
+		"database: { conninfo = \"%s\"; pool_size = %d; };\n"
+		"redis: { port = %d; db = %d; };\n"
 		"ingest: { cards_per_cycle = %d; batch_size = %d; interval = %d; max_retries = 3; deadline = %d;\n"
 		"          stop_wait = %d; };\n"
 		"plugins: {\n  dir = \"%s\";\n"
@@ -157,7 +159,7 @@ static void write_conf(int cards_per_cycle, int interval)
 		"  fx_block: { base_url = \"http://127.0.0.1:%d/block\"; block_fifo = \"%s\"; };\n"
 		"  fx_multi: { base_url = \"http://127.0.0.1:%d/multi\"; rows_per_card = 3; chunk = 50; };\n"
 		"};\n",
-		conninfo, redis_port, cards_per_cycle, g_batch, interval, g_deadline, g_stop_wait, dir, port, port, port,
+		g_log, conninfo, g_pool, redis_port, g_redis_db, cards_per_cycle, g_batch, interval, g_deadline, g_stop_wait, dir, port, port, port,
 		port, port, port, fifo, port);
 	fclose(f);
 }
@@ -729,6 +731,78 @@ static void test_outage_past_deadline(void)
 	rewrite_conf(1800, 60, 500);
 }
 
+/* Bounded wait for `text` in the file (the daemon's log). */
+static int file_has(const char *path, const char *text, int tries)
+{
+	char buf[65536];
+
+	for (int i = 0; i < tries; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+
+		if (f != NULL)
+			fclose(f);
+		buf[n] = '\0';
+		if (strstr(buf, text) != NULL)
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+/*
+ * SIGHUP applies what changed: a new log level at once, a new pool for a
+ * changed database group, a new cache client for a changed redis group,
+ * and names what cannot change live (log.syslog).
+ */
+static void test_sighup_applies(void)
+{
+	static const char *const ok[] = { "fx_ok", NULL };
+	char logf[128], old[64];
+	int st, fd;
+
+	NEED_SERVERS();
+	reset_data(20);
+	set_plugins(ok);
+	unlink(conf);
+	write_conf(1000, 1);
+	snprintf(logf, sizeof logf, "%s.log", conf);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		fd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execl(IH_TOP_BUILDDIR "/ingesthost", "ingesthost", "-c", conf, "--foreground", (char *)NULL);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(child > 0);
+	CU_ASSERT_TRUE(file_has(logf, "run ended: ok", 600));
+	/* the same path, new contents */
+	snprintf(old, sizeof old, "%s", conf);
+	g_pool = 3;
+	g_redis_db = 5;
+	g_log = "log: { level = \"debug\"; syslog = true; };\n";
+	write_conf(1000, 1);
+	CU_ASSERT_EQUAL(rename(conf, old), 0);
+	snprintf(conf, sizeof conf, "%s", old);
+	kill(child, SIGHUP);
+	CU_ASSERT_TRUE(file_has(logf, "SIGHUP: reloaded", 600));
+	CU_ASSERT_TRUE(file_has(logf, "a new database pool, a new cache client", 1));
+	CU_ASSERT_TRUE(file_has(logf, "SIGHUP: log.level is now debug", 1));
+	CU_ASSERT_TRUE(file_has(logf, "log.syslog cannot change while running", 1));
+	CU_ASSERT_TRUE(file_has(logf, " DEBUG ", 600)); /* debug lines appear */
+	kill(child, SIGTERM);
+	CU_ASSERT_EQUAL(waitpid(child, &st, 0), child);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CU_ASSERT_TRUE(file_has(logf, "stopping: every collected snapshot is written", 1));
+	unlink(logf);
+	g_pool = 6;
+	g_redis_db = 0;
+	g_log = "";
+	unlink(conf);
+	write_conf(1000, 3600);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -738,6 +812,7 @@ int main(void)
 		{ "exit codes 0, 1, 2, 3", test_exit_codes },
 		{ "SIGTERM mid-cycle loses nothing", test_sigterm_loses_nothing },
 		{ "SIGHUP picks up a dropped-in plugin", test_sighup_picks_up_plugin },
+		{ "SIGHUP applies database, redis and log, names what it keeps", test_sighup_applies },
 		{ "a run past its deadline: timeout, then busy, never two collects", test_deadline_busy },
 		{ "database gone past the deadline: whole cards, unmarked, refetched", test_outage_past_deadline },
 		CU_TEST_INFO_NULL,
