@@ -285,7 +285,7 @@ void ih_emitter_stats(ih_emitter *em, ih_emit_stats *out)
 {
 	pthread_mutex_lock(&em->mu);
 	*out = em->st;
-	out->buffered = em->queued + (long)(em->open != NULL ? em->open->n : 0);
+	out->buffered = em->queued; /* the open batch is the plugin thread's own */
 	pthread_mutex_unlock(&em->mu);
 }
 

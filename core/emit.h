@@ -54,7 +54,7 @@ typedef struct ih_emit_stats {
 	long cache_hits;  /* cards whose rows were dropped because the cache marks them */
 	long cached_rows; /* ... and those rows */
 	long failures;    /* failed write attempts */
-	long buffered;    /* rows accepted and not yet written or given up */
+	long buffered;    /* rows handed to the writer and not yet written or given up */
 } ih_emit_stats;
 
 typedef struct ih_emitter ih_emitter;

@@ -256,41 +256,46 @@ static void fill_counts(ih_run *r, ih_run_stats *s)
 		ih_http_stats(r->http, &s->requests, &s->retries);
 }
 
+/* The final stats, built aside and published under the lock (a live
+ * snapshot may read them meanwhile). */
 static void finish(ih_run *r, int rc)
 {
 	int cause = r->stop_cause;
-	ih_run_stats *s = &r->stats;
+	ih_run_stats st;
+	char dberr[400] = "";
 
 	/* the plugin may see the host's stop flag before the cycle tells the run */
 	if (cause == IH_STOP_NONE && r->host->stop)
 		cause = IH_STOP_SIGNAL;
+	if (r->em != NULL)
+		ih_emitter_error(r->em, dberr, sizeof dberr);
 	pthread_mutex_lock(&r->mu);
-	fill_counts(r, s);
+	st = r->stats;
+	fill_counts(r, &st);
 	pthread_mutex_unlock(&r->mu);
-	if (s->unwritten > 0) {
-		char dberr[400] = "";
-
-		if (r->em != NULL)
-			ih_emitter_error(r->em, dberr, sizeof dberr);
-		snprintf(s->status, sizeof s->status, "transient");
-		snprintf(s->error, sizeof s->error, "%ld rows could not be stored before the %s: %s", s->unwritten,
+	if (st.unwritten > 0) {
+		snprintf(st.status, sizeof st.status, "transient");
+		snprintf(st.error, sizeof st.error, "%ld rows could not be stored before the %s: %s", st.unwritten,
 			 cause == IH_STOP_SIGNAL ? "stop" : "deadline", dberr[0] ? dberr : "the database failed");
 	} else {
-		snprintf(s->status, sizeof s->status, "%s", status_name(rc, cause));
+		snprintf(st.status, sizeof st.status, "%s", status_name(rc, cause));
 		if (rc != IH_OK && rc != IH_ERR_STOPPED)
-			snprintf(s->error, sizeof s->error, "%s",
+			snprintf(st.error, sizeof st.error, "%s",
 				 r->last_error[0] ? r->last_error : "the plugin reported an error");
 		else if (cause == IH_STOP_SIGNAL)
-			snprintf(s->error, sizeof s->error, "stopped by a signal at a safe point");
+			snprintf(st.error, sizeof st.error, "stopped by a signal at a safe point");
 		else if (cause == IH_STOP_DEADLINE)
-			snprintf(s->error, sizeof s->error, "stopped at the deadline of %.0f s (ingest.deadline)",
+			snprintf(st.error, sizeof st.error, "stopped at the deadline of %.0f s (ingest.deadline)",
 				 r->set.deadline);
 	}
-	one_line(s->error);
+	one_line(st.error);
 	if (rc == IH_ERR_AUTH)
 		ih_err("credentials rejected by the marketplace: check the keys in plugins.%s (not retried)",
 		       r->inst->name);
-	s->seconds = ih_clock_now(r->clock) - r->started;
+	st.seconds = ih_clock_now(r->clock) - r->started;
+	pthread_mutex_lock(&r->mu);
+	r->stats = st;
+	pthread_mutex_unlock(&r->mu);
 }
 
 /* One plugin's run, on its own thread. */

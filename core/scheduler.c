@@ -176,7 +176,7 @@ static void apply_level(const ih_cli *cli, const ih_config *old, const ih_config
 {
 	int level = ih_log_level_by_name(cfg->log.level);
 
-	if (!str_differs(old->log.level, cfg->log.level) || level < 0)
+	if (!str_differs(old->log.level, cfg->log.level) || level < 0 || level == ih_log_get_level())
 		return;
 	if (cli->verbose || cli->quiet) {
 		ih_notice("SIGHUP: log.level %s is not applied: -%c on the command line wins", cfg->log.level,
