@@ -25,3 +25,10 @@ EXTRA_DIST += bench/pipeline.sh
 .PHONY: bench
 bench: bench/oldpipe$(EXEEXT) ingesthost$(EXEEXT) tests/mockmarket/ingest-mockmarket$(EXEEXT) $(plugin_LTLIBRARIES)
 	$(SHELL) $(srcdir)/bench/pipeline.sh $(abs_top_builddir) $(abs_top_srcdir) $(BENCH_ARGS)
+
+# bench/soak: `make soak` -- the daemon ~10 minutes under simulator chaos and
+# server restarts (SOAK_SECONDS, SOAK_CARDS, ... see bench/soak.sh).
+EXTRA_DIST += bench/soak.sh bench/soak-results.md
+.PHONY: soak
+soak: ingesthost$(EXEEXT) tests/mockmarket/ingest-mockmarket$(EXEEXT) $(plugin_LTLIBRARIES)
+	bash $(srcdir)/bench/soak.sh $(abs_top_builddir) $(abs_top_srcdir)

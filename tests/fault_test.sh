@@ -374,6 +374,12 @@ for case in $cases; do
 	pg_ready || { srvcmd pg-start >/dev/null 2>&1; poll 30 pg_ready; }
 	control reset
 done
+# no run of the host crashed or tripped a sanitizer (the ASan build runs this too)
+case=all
+if grep -lE 'AddressSanitizer|LeakSanitizer|runtime error:|SIGSEGV|Segmentation fault' "$work"/*.log 2>/dev/null |
+	sed 's/^/    /' | grep .; then
+	fail "a crash or sanitizer report in the logs above"
+fi
 if [ "$failed" != 0 ]; then
 	say "FAIL: see above; logs of the last runs:"
 	for f in "$work"/*.log; do
