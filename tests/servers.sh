@@ -59,11 +59,12 @@ redis_start() {
 	local port; port=$(cat "$dir/redis.port")
 	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
 		--dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --daemonize yes
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
 		sleep 0.05
 	done
-	echo "servers.sh: redis did not start, see $dir/redis.log" >&2
+	echo "servers.sh: redis did not start on port $port:" >&2
+	cat "$dir/redis.log" >&2 2>/dev/null
 	return 1
 }
 
