@@ -198,6 +198,32 @@ int ih_host_load_plugins(ih_host *h, const char *const *only, size_t nonly, ih_e
 	return errs->n > before ? -1 : 0;
 }
 
+/*
+ * What was left to runs that never returned: kept here, reachable, for as
+ * long as the process lives (a thread may still execute the library and
+ * use the pool, the cache and the config).  Main thread.
+ */
+static struct {
+	void **v;
+	size_t n, cap;
+} left_behind;
+
+static void leave_behind(void *p)
+{
+	if (p == NULL)
+		return;
+	if (left_behind.n == left_behind.cap) {
+		size_t cap = left_behind.cap ? left_behind.cap * 2 : 16;
+		void **v = realloc(left_behind.v, cap * sizeof *v);
+
+		if (v == NULL)
+			return; /* then it is merely unreachable: still never freed */
+		left_behind.v = v;
+		left_behind.cap = cap;
+	}
+	left_behind.v[left_behind.n++] = p;
+}
+
 void ih_host_unload_plugins(ih_host *h)
 {
 	for (size_t i = 0; i < h->ninst; i++) {
@@ -208,6 +234,7 @@ void ih_host_unload_plugins(ih_host *h)
 			ih_err("plugin %s: its run did not return after ingest.stop_wait; the plugin stays loaded "
 			       "(not shut down, not unloaded) until the process exits", in->name);
 			h->leaked = 1;
+			leave_behind(in);
 			continue;
 		}
 		if (in->desc->shutdown != NULL) {
@@ -227,6 +254,9 @@ void ih_host_stop(ih_host *h)
 	ih_host_unload_plugins(h);
 	if (h->leaked) {
 		/* a run that never returned may still use them: the process ends anyway */
+		leave_behind(h->cache);
+		leave_behind(h->pool);
+		leave_behind(h->cfg);
 		h->cache = NULL;
 		h->pool = NULL;
 		h->cfg = NULL;

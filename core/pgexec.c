@@ -385,26 +385,44 @@ int ih_pg_exec(PGconn *c, const char *sql, int nparams, const char *const *param
 	return 0;
 }
 
+/*
+ * Hand COPY data (buf, len) or, with end set, the COPY's end (abort_msg) to
+ * libpq in non-blocking mode: it answers 1 taken, 0 not now, -1 failed.
+ * While it says "not now", wait for the socket within the call's deadline.
+ * Returns W_OK, W_TIMEOUT or W_FAIL (W_FAIL with *refused set when libpq
+ * itself refused, for the caller's message).
+ */
+static int put_copy(call *k, const void *buf, size_t len, int end_copy, const char *abort_msg, int *refused)
+{
+	*refused = 0;
+	for (;;) {
+		int r = end_copy ? PQputCopyEnd(k->c, abort_msg) : PQputCopyData(k->c, buf, (int)len);
+		int w;
+
+		if (r == 1)
+			return W_OK;
+		if (r < 0) {
+			*refused = 1;
+			return W_FAIL;
+		}
+		w = wait_sock(k, POLLIN | POLLOUT);
+		if (w == W_OK && !PQconsumeInput(k->c))
+			w = W_FAIL;
+		if (w != W_OK)
+			return w;
+	}
+}
+
 int ih_pg_copy_put(PGconn *c, const void *buf, size_t len, const char *what, char *err, size_t errlen)
 {
 	call k;
-	int w = W_OK;
+	int w, refused;
 
 	if (begin(&k, c, what, err, errlen) != 0)
 		return -1;
-	for (;;) {
-		int r = PQputCopyData(c, buf, (int)len);
-
-		if (r == 1)
-			break;
-		if (r < 0)
-			return failed(&k, NULL, err, errlen);
-		w = wait_sock(&k, POLLIN | POLLOUT);
-		if (w == W_OK && !PQconsumeInput(c))
-			w = W_FAIL;
-		if (w != W_OK)
-			break;
-	}
+	w = put_copy(&k, buf, len, 0, NULL, &refused);
+	if (refused)
+		return failed(&k, NULL, err, errlen);
 	/* libpq would buffer without end: keep at most one call's data */
 	if (w == W_OK)
 		w = flush_out(&k);
@@ -420,25 +438,15 @@ int ih_pg_copy_end(PGconn *c, const char *abort_msg, char *sqlstate, const char 
 {
 	PGresult *r = NULL;
 	call k;
-	int w = W_OK, ok;
+	int w, ok, refused;
 
 	if (sqlstate != NULL)
 		*sqlstate = '\0';
 	if (begin(&k, c, what, err, errlen) != 0)
 		return -1;
-	for (;;) {
-		int q = PQputCopyEnd(c, abort_msg);
-
-		if (q == 1)
-			break;
-		if (q < 0)
-			return failed(&k, NULL, err, errlen);
-		w = wait_sock(&k, POLLIN | POLLOUT);
-		if (w == W_OK && !PQconsumeInput(c))
-			w = W_FAIL;
-		if (w != W_OK)
-			break;
-	}
+	w = put_copy(&k, NULL, 0, 1, abort_msg, &refused);
+	if (refused)
+		return failed(&k, NULL, err, errlen);
 	if (w == W_OK)
 		w = flush_out(&k);
 	if (w == W_OK)

@@ -533,6 +533,26 @@ static void rewrite_conf(int deadline, int stop_wait, int batch)
 }
 
 /*
+ * fx_block over 300 cards with a deadline and stop_wait of 1 s: one cycle,
+ * which returns with the run still blocked in collect (ignoring stop).
+ */
+static int blocked_cycle(ih_host *h, ih_cycle *c1)
+{
+	static const char *const names[] = { "fx_block", NULL };
+	pthread_t t;
+	int rc;
+
+	reset_data(300);
+	set_plugins(names);
+	rewrite_conf(1, 1, 500);
+	if (open_host_clock(h, ih_clock_real()) != 0 || pthread_create(&t, NULL, open_fifo, NULL) != 0)
+		return -1;
+	rc = ih_dispatch_cycle(h, c1);
+	pthread_join(t, NULL); /* the plugin opened the FIFO: it is blocked reading it */
+	return rc == 3 && fifo_fd >= 0 ? 0 : -1;
+}
+
+/*
  * A plugin that does not return at its deadline: its cycle reports it
  * timeout, the next cycle busy without a second collect (the fixture fails
  * on two at once), and when it returns its rows carry its own cycle's time
@@ -540,7 +560,6 @@ static void rewrite_conf(int deadline, int stop_wait, int batch)
  */
 static void test_deadline_busy(void)
 {
-	static const char *const names[] = { "fx_block", NULL };
 	ih_host h;
 	ih_cycle c1, c2, c3;
 	pthread_t t;
@@ -548,14 +567,7 @@ static void test_deadline_busy(void)
 	char sql[256];
 
 	NEED_SERVERS();
-	reset_data(300);
-	set_plugins(names);
-	rewrite_conf(1, 1, 500);
-	CU_ASSERT_FATAL(open_host_clock(&h, ih_clock_real()) == 0);
-	CU_ASSERT_FATAL(pthread_create(&t, NULL, open_fifo, NULL) == 0);
-	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &c1), 3);
-	pthread_join(t, NULL); /* the plugin is blocked in collect, ignoring stop */
-	CU_ASSERT_FATAL(fifo_fd >= 0);
+	CU_ASSERT_FATAL(blocked_cycle(&h, &c1) == 0);
 	ih_cycle_print_table(&c1, stdout);
 	CU_ASSERT_STRING_EQUAL(c1.runs[0].status, "timeout");
 	CU_ASSERT_PTR_NOT_NULL(strstr(c1.runs[0].error, "later cycles report it busy"));
@@ -596,6 +608,37 @@ static void test_deadline_busy(void)
  */
 static char priv[64];
 static char priv_conninfo[640];
+
+/*
+ * Exit with a run that has not returned: its plugin is not unloaded, so
+ * when the run wakes up after the host stopped, it goes on in the plugin's
+ * code and writes its rows through the pool left to it, without a crash.
+ */
+static void test_stop_with_live_run(void)
+{
+	ih_host h;
+	ih_cycle c1;
+	ih_run *r;
+	char sql[256];
+
+	NEED_SERVERS();
+	CU_ASSERT_FATAL(blocked_cycle(&h, &c1) == 0);
+	r = h.inst[0]->live;
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_EQUAL(ih_dispatch_drain(&h), 1); /* its stop_wait is over: no more waiting */
+	ih_host_stop(&h);
+	CU_ASSERT_TRUE(h.leaked);
+	/* wake it: it runs on in the plugin, which is still loaded */
+	CU_ASSERT_EQUAL(write(fifo_fd, "x", 1), 1);
+	close(fifo_fd);
+	for (int i = 0; i < 600 && !ih_run_finished(r); i++)
+		ih_run_wait_any(0.1);
+	CU_ASSERT_TRUE(ih_run_finished(r));
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM price_snapshots WHERE time = '%s'", c1.time);
+	CU_ASSERT_EQUAL(scalar(sql), 100);
+	ih_cycle_free(&c1);
+	rewrite_conf(1800, 60, 500);
+}
 
 static void servers(const char *what)
 {
@@ -815,6 +858,7 @@ int main(void)
 		{ "SIGHUP applies database, redis and log, names what it keeps", test_sighup_applies },
 		{ "a run past its deadline: timeout, then busy, never two collects", test_deadline_busy },
 		{ "database gone past the deadline: whole cards, unmarked, refetched", test_outage_past_deadline },
+		{ "stopping with a live run: its plugin stays loaded, no crash", test_stop_with_live_run },
 		CU_TEST_INFO_NULL,
 	};
 	static CU_SuiteInfo suites[] = {
