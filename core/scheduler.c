@@ -1,6 +1,9 @@
 #include "config.h"
 
 #include <math.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -304,6 +307,12 @@ int ih_cmd_daemon(const ih_cli *cli, ih_config *cfg)
 			ih_cycle_log(&cyc);
 		lost += unwritten(&cyc);
 		ih_cycle_free(&cyc);
+#if defined(__GLIBC__)
+		/* rows held through an outage are freed by the runs' threads, whose
+		 * malloc arenas would keep that high-water mark for months: give
+		 * the free pages back between cycles */
+		malloc_trim(0);
+#endif
 		if (reload_deferred)
 			reload(&h, cli);
 		next += (double)h.cfg->ingest.interval;
