@@ -19,9 +19,9 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "bulk_int.h"
-#include "import_scryfall.h"
-#include "pool.h"
+#include "store/bulk_int.h"
+#include "import/import_scryfall.h"
+#include "store/pool.h"
 
 #define CARD_COLS "id, scryfall_id, oracle_id, name, set_code, collector_number, lang, tcgplayer_id, " \
 		  "tcgplayer_etched_id, cardmarket_id, cardtrader_blueprint_id, mtgo_id, updated_at"

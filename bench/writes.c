@@ -15,10 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "bulk.h"
-#include "bulk_int.h"
-#include "migrate.h"
-#include "pool.h"
+#include "store/bulk.h"
+#include "store/bulk_int.h"
+#include "store/migrate.h"
+#include "store/pool.h"
 
 #define ROWS_PER_CARD 4
 #define PER_ROW_SAMPLE 20000

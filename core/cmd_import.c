@@ -5,14 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bulk.h"
+#include "store/bulk.h"
 #include "cli.h"
 #include "cmd_import.h"
-#include "conf.h"
-#include "http.h"
-#include "import_scryfall.h"
-#include "pgexec.h"
-#include "pool.h"
+#include "base/conf.h"
+#include "net/http.h"
+#include "import/import_scryfall.h"
+#include "store/pgexec.h"
+#include "store/pool.h"
 
 #define SCRYFALL_API "https://api.scryfall.com"
 

@@ -3,15 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bulk.h"
+#include "store/bulk.h"
 #include "cli.h"
 #include "cmd_migrate.h"
-#include "conf.h"
-#include "log.h"
-#include "migrate.h"
-#include "plugin_loader.h"
-#include "pgexec.h"
-#include "pool.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "store/migrate.h"
+#include "loader/plugin_loader.h"
+#include "store/pgexec.h"
+#include "store/pool.h"
 
 /* A row per plugin the scan reports ok; failures are warnings. */
 static void ensure_marketplaces(PGconn *c, ih_config *cfg)

@@ -1,19 +1,18 @@
-# The host: a convenience library of core modules, and the ingesthost binary.
+# The host: a convenience library of the core subsystems, and the ingesthost
+# binary.  Each folder of core/ adds its modules (and its tests) in its own
+# local.mk, included below in dependency order, lowest first:
+#   base/    config, log, clock                      (needs nothing of core)
+#   net/     http client, url policy, rate limit     (base)
+#   store/   pool, bounded calls, bulk writes, cache (base)
+#   loader/  plugin probing, checks, listing         (base)
+#   import/  Scryfall bulk import                    (store, net, base)
+#   host/    host, runs, dispatch, scheduler         (loader, store, net, base)
+#   core/    main, cli, the import and migrate modes (everything)
 noinst_LTLIBRARIES += core/libihcore.la
 core_libihcore_la_SOURCES = \
-	core/log.c core/log.h \
-	core/conf.c core/conf.h \
 	core/cli.c core/cli.h \
-	core/plugin_loader.c core/plugin_loader.h \
-	core/identity.c core/identity.h \
-	core/emit.c core/emit.h \
-	core/host.c core/host.h \
-	core/host_services.c core/host_services.h \
-	core/runlog.c core/runlog.h \
-	core/run.c core/run.h \
-	core/dispatch.c core/dispatch.h \
-	core/summary.c \
-	core/scheduler.c core/scheduler.h
+	core/cmd_import.c core/cmd_import.h \
+	core/cmd_migrate.c core/cmd_migrate.h
 core_libihcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS) $(LIBPQ_CFLAGS) \
 	$(HIREDIS_CFLAGS) $(LIBCURL_CFLAGS) $(ZLIB_CFLAGS)
 core_libihcore_la_LIBADD = $(LIBCONFIG_LIBS) $(JSONC_LIBS) $(LIBPQ_LIBS) $(HIREDIS_LIBS) \
@@ -25,3 +24,10 @@ ingesthost_CFLAGS = $(core_libihcore_la_CFLAGS)
 ingesthost_LDADD = core/libihcore.la
 # plugins resolve nothing from the host, but keep the binary's symbols private
 ingesthost_LDFLAGS = $(AM_LDFLAGS)
+
+include $(srcdir)/core/base/local.mk
+include $(srcdir)/core/net/local.mk
+include $(srcdir)/core/store/local.mk
+include $(srcdir)/core/loader/local.mk
+include $(srcdir)/core/import/local.mk
+include $(srcdir)/core/host/local.mk

@@ -8,10 +8,10 @@
 #include "cli.h"
 #include "cmd_import.h"
 #include "cmd_migrate.h"
-#include "conf.h"
-#include "log.h"
-#include "plugin_loader.h"
-#include "scheduler.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "loader/plugin_loader.h"
+#include "host/scheduler.h"
 
 /*
  * Load the config for a mode.  Without -c/$INGESTHOST_CONFIG a missing

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
-#include "clock.h"
-#include "conf.h"
+#include "store/cache.h"
+#include "base/clock.h"
+#include "base/conf.h"
 #include "testutil.h"
 
 static ih_config *cfg_for(int port)

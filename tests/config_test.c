@@ -3,7 +3,7 @@
 
 #include <unistd.h>
 
-#include "conf.h"
+#include "base/conf.h"
 #include "testutil.h"
 
 static char path[64];

@@ -13,14 +13,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "conf.h"
-#include "dispatch.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "host/dispatch.h"
 #include "fixtures.h"
-#include "host.h"
-#include "http.h"
+#include "host/host.h"
+#include "net/http.h"
 #include "responder.h"
-#include "run.h"
+#include "host/run.h"
 #include "testutil.h"
 #include "fakeclock.h"
 

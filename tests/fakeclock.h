@@ -5,7 +5,7 @@
 #ifndef IH_TEST_FAKECLOCK_H
 #define IH_TEST_FAKECLOCK_H
 
-#include "clock.h"
+#include "base/clock.h"
 
 static double fake_now_s, fake_slept[64];
 static int fake_nslept;

@@ -6,8 +6,8 @@
 #define IH_HTTP_FIXTURE_H
 
 #include <stdatomic.h>
-#include "clock.h"
-#include "http.h"
+#include "base/clock.h"
+#include "net/http.h"
 #include "http_responder.h"
 #include "testutil.h"
 

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "conf.h"
-#include "http.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "net/http.h"
 #include "http_fixture.h"
-#include "log.h"
+#include "base/log.h"
 
 static void test_refused_urls(void)
 {

@@ -14,15 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backoff.h"
-#include "clock.h"
-#include "conf.h"
-#include "http.h"
+#include "net/backoff.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "net/http.h"
 #include "http_responder.h"
 #include "http_units.h"
 #include "http_fixture.h"
-#include "log.h"
-#include "ratelimit.h"
+#include "base/log.h"
+#include "net/ratelimit.h"
 #include "testutil.h"
 
 

@@ -8,10 +8,10 @@
 #include <math.h>
 #include <pthread.h>
 
-#include "backoff.h"
-#include "clock.h"
+#include "net/backoff.h"
+#include "base/clock.h"
 #include "http_units.h"
-#include "ratelimit.h"
+#include "net/ratelimit.h"
 
 #define WALL0 1700000000.0
 

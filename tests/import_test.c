@@ -19,11 +19,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "bulk.h"
-#include "import_int.h"
-#include "import_scryfall.h"
-#include "jsonskim.h"
-#include "jsonstream.h"
+#include "store/bulk.h"
+#include "import/import_int.h"
+#include "import/import_scryfall.h"
+#include "import/jsonskim.h"
+#include "import/jsonstream.h"
 #include "pgtest.h"
 #include "testutil.h"
 

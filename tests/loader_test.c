@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "fixtures.h"
-#include "plugin_loader.h"
+#include "loader/plugin_loader.h"
 #include "testutil.h"
 
 static ih_plugin_list list;

@@ -12,11 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "conf.h"
-#include "dispatch.h"
-#include "host.h"
-#include "http.h"
+#include "base/clock.h"
+#include "base/conf.h"
+#include "host/dispatch.h"
+#include "host/host.h"
+#include "net/http.h"
 #include "mockmarket/expected.h"
 #include "mockmarket/universe.h"
 #include "testutil.h"

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "migrate.h"
-#include "pool.h"
+#include "store/migrate.h"
+#include "store/pool.h"
 
 /* Run SQL that returns nothing or rows; 0 when it worked. */
 static inline int pgt_exec(PGconn *c, const char *sql)

@@ -18,10 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "pgexec.h"
+#include "base/log.h"
+#include "store/pgexec.h"
 #include "pgtest.h"
-#include "pool.h"
+#include "store/pool.h"
 #include "testutil.h"
 
 #define APP "ih_pool_test"

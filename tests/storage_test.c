@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bulk.h"
-#include "bulk_int.h"
-#include "migrate.h"
+#include "store/bulk.h"
+#include "store/bulk_int.h"
+#include "store/migrate.h"
 #include "pgtest.h"
-#include "pool.h"
+#include "store/pool.h"
 #include "testutil.h"
 
 #define NCARDS 1200

@@ -1,0 +1,122 @@
+/*
+ * http -- the host's HTTP client for plugins (libcurl; plugins never link it).
+ *
+ * One ih_http_client per plugin run, created and destroyed by the run's
+ * thread and used by that thread only.  Each ih_http_do() is one logical
+ * exchange: the plugin's token-bucket rate limit, User-Agent, Accept, gzip,
+ * timeouts and response-size cap are applied, TLS is always verified (plain
+ * http:// only to a loopback host, for the simulator), and the outcome is
+ * classified (CONTRACT §6):
+ *
+ *   2xx                       IH_OK
+ *   401, 403                  IH_ERR_AUTH          never retried
+ *   429                       IH_ERR_RATE_LIMITED  waits Retry-After (60 s if
+ *                                                  absent, capped), retried
+ *   timeout, connection
+ *   error, 408, 5xx           IH_ERR_TRANSIENT     full-jitter backoff (or the
+ *                                                  server's Retry-After), retried
+ *   other 4xx, oversize or
+ *   undecodable body, refused
+ *   URL, bad certificate      IH_ERR_FATAL         never retried
+ *   *stop set                 IH_ERR_STOPPED       waits and transfers cut short
+ *
+ * at most max_retries retries per call.  Waits go through the injectable
+ * clock.  Nothing logged or put in resp->error carries a query string,
+ * header or credential: URLs are shown by path only.
+ */
+#ifndef IH_HTTP_H
+#define IH_HTTP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "ingesthost/plugin.h"
+#include "base/clock.h"
+
+typedef struct ih_http_options {
+	const char *name;             /* plugin name for log lines (copied); may be NULL */
+	const char *user_agent;       /* copied; NULL: "ingesthost/<version>" */
+	const char *accept;           /* copied; NULL: "application/json" */
+	long timeout_ms;              /* whole transfer; default 30000 */
+	long connect_timeout_ms;      /* default 10000 */
+	long long max_response_bytes; /* decoded body cap, <= 0: none; default 64 MiB */
+	double requests_per_second;   /* <= 0: unlimited; default 0 */
+	double burst;                 /* token bucket size; default 1 (even spacing) */
+	int max_retries;              /* retries after the first attempt; default 3 */
+	double max_wait_s;            /* cap on any one wait (0: retry at once); default 60 */
+	double backoff_base_s;        /* bound of the first backoff; default 1 */
+	uint64_t seed;                /* jitter generator seed; 0: random */
+	const ih_clock *clock;        /* borrowed; NULL: ih_clock_real() */
+	const atomic_int *stop;     /* borrowed shutdown flag; may be NULL */
+} ih_http_options;
+
+/* Per-client counters.  requests counts every attempt sent; the classes
+ * count attempt outcomes, plus calls refused before sending (fatal) and
+ * calls ended by *stop (stopped). */
+typedef struct ih_http_counts {
+	long requests;
+	long retries;
+	long ok, auth, rate_limited, transient, fatal, stopped;
+} ih_http_counts;
+
+typedef struct ih_http_client ih_http_client;
+
+/*
+ * Call once on the main thread before any other thread starts (wraps
+ * curl_global_init).  Idempotent.  Returns 0, or -1 with a logged error.
+ */
+int ih_http_global_init(void);
+/* Release libcurl's globals; main thread, after every client is freed. */
+void ih_http_global_cleanup(void);
+
+/* Fill o with the defaults above.  Any thread. */
+void ih_http_options_init(ih_http_options *o);
+
+struct ih_config;
+struct ih_plugin_config;
+/*
+ * Fill o with the defaults, then the plugin's settings from its config view
+ * pc (timeout_ms, connect_timeout_ms, requests_per_second, max_retries,
+ * user_agent) and cfg's [ingest] max_wait and max_response_bytes.  Strings
+ * in o point into pc (the client copies them).  name, clock and stop are
+ * left for the caller.  Any thread (both configs are immutable).
+ */
+void ih_http_options_from_config(ih_http_options *o, const struct ih_config *cfg,
+				 const struct ih_plugin_config *pc);
+
+/*
+ * Create a client from o (strings copied; clock and stop borrowed and must
+ * outlive the client).  Returns 0 and *out, or IH_ERR_FATAL (out of memory,
+ * curl unavailable) with an error logged.  Free with ih_http_client_free.
+ */
+int ih_http_client_new(const ih_http_options *o, ih_http_client **out);
+void ih_http_client_free(ih_http_client *c);
+
+/*
+ * One HTTP exchange with retries, on the client's thread.  req is borrowed.
+ * resp is overwritten (pass an empty or released one): on return it always
+ * holds the last status (0 if no response arrived) and a NUL-terminated
+ * body (never NULL unless memory ran out), kept on failure too so a plugin
+ * can read an error envelope; resp->error explains any non-OK result.
+ * Release with ih_http_response_free.  Returns an ih_status.
+ */
+int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *resp);
+/* Free resp's body and clear it.  NULL-safe; idempotent. */
+void ih_http_response_free(ih_http_response *resp);
+
+/* Attempts sent and retries made by c so far (either pointer may be NULL). */
+void ih_http_stats(const ih_http_client *c, long *requests, long *retries);
+/* All counters. */
+void ih_http_counts_get(const ih_http_client *c, ih_http_counts *out);
+
+/*
+ * Check that url may be requested: absolute http(s), and plain http only to
+ * 127.0.0.0/8, ::1 or localhost.  Returns 0, or IH_ERR_FATAL with a message
+ * (no query string) in err.  Thread-safe.
+ */
+int ih_http_url_allowed(const char *url, char *err, size_t errlen);
+
+/* "ok", "auth_failed", "rate_limited", "transient", "fatal", "stopped": the
+ * CONTRACT's status words for an ih_status; "unknown" otherwise. */
+const char *ih_http_class_name(int status);
+
+#endif
