@@ -318,8 +318,7 @@ fail:
 	return IH_ERR_FATAL;
 }
 
-/* The class of a completed exchange's HTTP status. */
-static int classify_status(long status)
+int ih_http_status_class(long status)
 {
 	if (status >= 200 && status < 300)
 		return IH_OK;
@@ -418,7 +417,7 @@ static int perform_once(ih_http_client *c, const ih_http_request *req, const ih_
 	snprintf(retry_after, ralen, "%s", x.retry_after);
 
 	if (rc == CURLE_OK) {
-		cls = classify_status(status);
+		cls = ih_http_status_class(status);
 		if (cls != IH_OK)
 			snprintf(resp->error, sizeof resp->error, "%.200s: HTTP %ld", ui->where, status);
 	} else if (x.too_big || rc == CURLE_FILESIZE_EXCEEDED) {

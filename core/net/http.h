@@ -115,6 +115,15 @@ void ih_http_counts_get(const ih_http_client *c, ih_http_counts *out);
  */
 int ih_http_url_allowed(const char *url, char *err, size_t errlen);
 
+/*
+ * The class of a completed exchange's HTTP status (CONTRACT §6): IH_OK for
+ * 2xx, IH_ERR_AUTH for 401/403, IH_ERR_RATE_LIMITED for 429,
+ * IH_ERR_TRANSIENT for 408 and 5xx, IH_ERR_FATAL for anything else (other
+ * 4xx, 1xx, 3xx left unfollowed, 0).  The one home of this rule: the client
+ * uses it, and so may a test harness.  Pure; any thread.
+ */
+int ih_http_status_class(long status);
+
 /* "ok", "auth_failed", "rate_limited", "transient", "fatal", "stopped": the
  * CONTRACT's status words for an ih_status; "unknown" otherwise. */
 const char *ih_http_class_name(int status);
