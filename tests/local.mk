@@ -115,3 +115,32 @@ IH_FAULT_TEST_LOG = tests/fault_test.log
 $(IH_FAULT_TEST_LOG): ingesthost$(EXEEXT) tests/mockmarket/ingest-mockmarket$(EXEEXT) tests/ih-silentproxy$(EXEEXT) \
 	$(plugin_LTLIBRARIES)
 endif
+
+# ---- plugin ABI 1.2 (#12 item 4): tests/abi_test --------------------------
+# 1.0 and 1.1 descriptors still load; IH_PLUGIN_EXPORT under
+# -fvisibility=hidden; the checks never read past a descriptor's size.
+if ENABLE_TESTS
+check_LTLIBRARIES += tests/plugins/abi_1_1.la tests/plugins/hidden_export.la tests/plugins/hidden_noexport.la
+tests_plugins_abi_1_1_la_SOURCES = tests/plugins/abi_1_1.c tests/plugins/fixture.h
+tests_plugins_abi_1_1_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_hidden_export_la_SOURCES = tests/plugins/hidden_export.c tests/plugins/fixture.h
+tests_plugins_hidden_export_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_hidden_export_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_hidden_noexport_la_SOURCES = tests/plugins/hidden_noexport.c tests/plugins/fixture.h
+tests_plugins_hidden_noexport_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_plugins_hidden_noexport_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+check_PROGRAMS += tests/abi_test
+TESTS += tests/abi_test
+tests_abi_test_SOURCES = tests/abi_test.c tests/testutil.h tests/fixtures.h
+tests_abi_test_CFLAGS = $(IH_TEST_CFLAGS)
+tests_abi_test_LDADD = $(IH_TEST_LIBS)
+endif
+
+# ---- #12 item 3: tests that cannot pass by skipping ------------------------
+# skip_is_failure.sh: a test binary without its server exits 77 (SKIP, never
+# PASS) and scripts/check's SKIP gate fails on it.
+EXTRA_DIST += tests/skip_is_failure.sh
+if ENABLE_TESTS
+TESTS += tests/skip_is_failure.sh
+endif
+# ---- end of the #12 item 3 block

@@ -15,7 +15,12 @@ pcdir=$(dirname "$pc")
 cflags=$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$tmp/root$prefix" --cflags ingesthost-plugin)
 plugindir=$(PKG_CONFIG_PATH="$pcdir" pkg-config --define-variable=prefix="$tmp/root$prefix" --variable=plugindir ingesthost-plugin)
 echo "cflags: $cflags"
+abi=$(PKG_CONFIG_PATH="$pcdir" pkg-config --variable=abi ingesthost-plugin)
 echo "plugindir: $plugindir"
+echo "abi: $abi"
+hdr_abi=$(sed -n 's/^#define IH_ABI_MAJOR \([0-9]*\)$/\1/p' "$top_src/include/ingesthost/plugin.h").$(sed -n 's/^#define IH_ABI_MINOR \([0-9]*\)$/\1/p' "$top_src/include/ingesthost/plugin.h")
+[ "$abi" = "$hdr_abi" ] || { echo "FAIL: ingesthost-plugin.pc says abi=$abi, plugin.h says $hdr_abi"; exit 1; }
+abi_re=$(echo "$abi" | sed 's/\./\\./')
 case "$cflags" in *"$top_src"*) echo "FAIL: cflags reach into the source tree"; exit 1 ;; esac
 mkdir -p "$plugindir"
 cp "$top_src/examples/hello-plugin/hello.c" "$tmp/"
@@ -23,7 +28,7 @@ cp "$top_src/examples/hello-plugin/hello.c" "$tmp/"
 printf 'plugins: { dir = "%s"; };\n' "$plugindir" > "$tmp/ih.conf"
 bin=$(find "$tmp/root" -type f -name ingesthost -perm -u+x | head -n 1)
 "$bin" -c "$tmp/ih.conf" --list-plugins | tee "$tmp/list.txt"
-grep -E '^hello +1\.0\.0 +1\.1 +hello +.*/hello\.so +ok$' "$tmp/list.txt" >/dev/null || { echo "FAIL: hello not listed ok"; exit 1; }
+grep -E "^hello +1\\.0\\.0 +$abi_re +hello +.*/hello\.so +ok\$" "$tmp/list.txt" >/dev/null || { echo "FAIL: hello not listed ok"; exit 1; }
 # The installed example config, pointed at the staged plugin dir, is valid
 # and the four shipped plugins are listed ok next to the example.
 example=$(find "$tmp/root" -name ingesthost.conf.example | head -n 1)
@@ -31,6 +36,6 @@ sed "s|dir = \"[^\"]*\";|dir = \"$plugindir\";|" "$example" > "$tmp/example.conf
 "$bin" -c "$tmp/example.conf" --check-config >/dev/null || { echo "FAIL: the installed example does not pass --check-config"; exit 1; }
 "$bin" -c "$tmp/example.conf" --list-plugins | tee "$tmp/list4.txt"
 for p in scryfall cardtrader tcgplayer manapool; do
-	grep -E "^$p +[^ ]+ +1\.1 +$p +.* ok\$" "$tmp/list4.txt" >/dev/null || { echo "FAIL: $p not listed ok"; exit 1; }
+	grep -E "^$p +[^ ]+ +$abi_re +$p +.* ok\$" "$tmp/list4.txt" >/dev/null || { echo "FAIL: $p not listed ok"; exit 1; }
 done
 echo "PASS: out-of-tree example built against the installed header and listed ok; the example config checks out"

@@ -33,7 +33,7 @@ static const ih_config_key hello_keys[] = {
 	{ NULL, IH_CFG_END, NULL, 0, 0, 0, 0, NULL },
 };
 
-const ih_plugin_descriptor ingesthost_plugin = {
+IH_PLUGIN_EXPORT const ih_plugin_descriptor ingesthost_plugin = {
 	IH_PLUGIN_DESCRIPTOR_HEAD,
 	.name = "hello",
 	.version = "1.0.0",

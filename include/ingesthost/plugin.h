@@ -1,10 +1,12 @@
 /*
  * ingesthost/plugin.h -- the ABI between the ingesthost host and its
  * marketplace adapter plugins.  This is the only header a plugin includes.
+ * doc/plugin-abi.md says the same at length: lifecycle, threads, ownership.
  *
  * A plugin is a shared object that exports one data symbol,
  *
- *     const ih_plugin_descriptor ingesthost_plugin = { IH_PLUGIN_DESCRIPTOR_HEAD, ... };
+ *     IH_PLUGIN_EXPORT const ih_plugin_descriptor ingesthost_plugin = {
+ *             IH_PLUGIN_DESCRIPTOR_HEAD, ... };
  *
  * The host dlopen()s it with RTLD_NOW | RTLD_LOCAL, reads the descriptor's
  * first four fields (magic, ABI major, ABI minor, struct size) and refuses the
@@ -12,25 +14,40 @@
  *     magic == IH_PLUGIN_MAGIC,
  *     abi_major == the host's IH_ABI_MAJOR,
  *     abi_minor <= the host's IH_ABI_MINOR,
- *     size >= the size of the descriptor as of the plugin's declared minor,
+ *     size >= the size of the descriptor as of 1.0,
  * and every required field (name, version, marketplace, currency, collect) is
  * set.  No plugin function is called before all of these checks pass.
  *
  * Versioning rule
  * ---------------
  *  - IH_ABI_MAJOR changes when anything already published changes meaning,
- *    type, or position.  Plugins built for another major are refused.
- *  - IH_ABI_MINOR grows when fields are *appended* to ih_plugin_descriptor or
- *    to ih_host_services.  Nothing is ever removed or reordered within a major.
- *    A plugin built against minor m runs on any host with minor >= m; a host
- *    never reads descriptor fields past the size the plugin declares, and a
- *    plugin must check ih_host_services.abi_minor (or IH_HAS_SERVICE) before
- *    calling a service appended after the minor it was built for.
+ *    type, width or position.  Plugins built for another major are refused.
+ *  - IH_ABI_MINOR grows when something is added: a field appended to
+ *    ih_plugin_descriptor, a service to ih_host_services, a macro here.
+ *    Nothing is removed or reordered within a major.  A plugin built against
+ *    minor m runs on any host with minor >= m.
+ *  - The descriptor grows at its end.  The host reads a field appended after
+ *    1.0 only through IH_DESCRIPTOR_HAS / IH_DESCRIPTOR_GET, which look at
+ *    the size the plugin declared, never at the host's sizeof (GStreamer's
+ *    rule): an older plugin's shorter descriptor is never read past its end.
+ *  - ih_host_services grows into its reserved[] slots (see the rule there);
+ *    its size never changes within a major.  A plugin checks IH_HAS_SERVICE
+ *    before calling a service newer than the minor it requires.
+ *  - Frozen for the whole major: ih_card, ih_snapshot, ih_http_request,
+ *    ih_http_response and ih_config_key.  They carry no size field and are
+ *    passed as arrays (cards, config keys) or filled and zeroed by the other
+ *    side's sizeof (snapshots, requests, responses), so a field added to one
+ *    of them would be read past the end of an older party's copy.  Anything
+ *    new for them goes into a new struct reached through a new service.
  *
  * History
  *   1.0  descriptor; host services: log, config_string/int/bool/double.
  *   1.1  host services: http, http_free, emit, mark_done, count, should_stop,
  *        set_blueprint_id.
+ *   1.2  IH_PLUGIN_EXPORT; fixed-width int32_t for the fields that were
+ *        enums (descriptor fetch_mode, ih_http_request method: same size and
+ *        place as before, so 1.0 and 1.1 plugins load unchanged); IH_DESCRIPTOR_HAS/GET; the frozen structs and the
+ *        services growth rule written down.  No field added.
  *
  * All strings are UTF-8 and NUL-terminated.  Money is always decimal text
  * ("18.13"), never a binary floating-point number.
@@ -48,7 +65,24 @@ extern "C" {
 
 #define IH_PLUGIN_MAGIC 0x48474e49u /* "INGH" little-endian */
 #define IH_ABI_MAJOR 1
-#define IH_ABI_MINOR 1
+#define IH_ABI_MINOR 2
+
+/*
+ * Put before the descriptor's definition.  It exports the one symbol the
+ * host looks for even when the plugin is built with -fvisibility=hidden (the
+ * recommended way: nothing else of the plugin leaks into the symbol table),
+ * and in C++ gives it C linkage.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define IH_VISIBLE_ __attribute__((visibility("default")))
+#else
+#define IH_VISIBLE_
+#endif
+#ifdef __cplusplus
+#define IH_PLUGIN_EXPORT extern "C" IH_VISIBLE_
+#else
+#define IH_PLUGIN_EXPORT IH_VISIBLE_
+#endif
 
 /** Name of the data symbol every plugin exports. */
 #define IH_PLUGIN_SYMBOL "ingesthost_plugin"
@@ -66,7 +100,7 @@ typedef enum ih_status {
 /* Log levels, as syslog's. */
 enum { IH_LOG_ERR = 3, IH_LOG_WARNING = 4, IH_LOG_NOTICE = 5, IH_LOG_INFO = 6, IH_LOG_DEBUG = 7 };
 
-/* How a plugin collects. */
+/* How a plugin collects: the values of the descriptor's fetch_mode. */
 typedef enum ih_fetch_mode {
 	IH_FETCH_CARD_LIST = 0, /* collect() gets the cards to price */
 	IH_FETCH_BULK = 1       /* collect() gets no cards; the plugin exports
@@ -77,6 +111,10 @@ typedef enum ih_fetch_mode {
 typedef struct ih_ctx ih_ctx;
 
 /* A card to price: one printing.  Integer ids are 0 when unknown. */
+/*
+ * Frozen for the major (no size field; the host passes an array of them):
+ * ih_card, ih_snapshot, ih_http_request, ih_http_response, ih_config_key.
+ */
 typedef struct ih_card {
 	int32_t card_id;           /* cards.id */
 	const char *scryfall_id;   /* UUID text */
@@ -114,11 +152,12 @@ typedef struct ih_snapshot {
 	int32_t num_listings;
 } ih_snapshot;
 
-/* HTTP request for the host's http service (1.1). */
+/* HTTP request for the host's http service (1.1).  Frozen: the plugin
+ * fills it, the host reads it by its own sizeof. */
 typedef enum ih_http_method { IH_HTTP_GET = 0, IH_HTTP_POST = 1 } ih_http_method;
 
 typedef struct ih_http_request {
-	ih_http_method method;
+	int32_t method;           /* an ih_http_method (int32_t since 1.2: same layout) */
 	const char *url;          /* absolute; https://, or http:// to loopback only */
 	const char *content_type; /* for POST: "application/json", "application/x-www-form-urlencoded" */
 	const char *body;         /* for POST, NUL-terminated */
@@ -126,6 +165,7 @@ typedef struct ih_http_request {
 	int no_retry;             /* 1: classify but do not retry (e.g. a token request) */
 } ih_http_request;
 
+/* Frozen: the host zeroes and fills it by its own sizeof. */
 typedef struct ih_http_response {
 	long status;              /* HTTP status, 0 when no response arrived */
 	char *body;               /* NUL-terminated, owned by the host: release with http_free */
@@ -141,9 +181,17 @@ typedef enum ih_counter {
 } ih_counter;
 
 /*
- * Services the host offers a plugin.  Appended to, never reordered; check
- * abi_minor before using anything newer than 1.0.  Every function may be
- * called from the plugin's run thread only, with the ctx it was given.
+ * Services the host offers a plugin.  The host owns the table; it outlives
+ * the plugin instance (init to shutdown).  Every function may be called from
+ * the thread that is running the plugin's init or collect, with the ctx it
+ * was given, and from no other thread.
+ *
+ * Growth rule (the one rule): a service added in a later minor takes the
+ * next free slot of reserved[], in order, one pointer per service, so the
+ * table's layout and size never change within a major.  `size` is
+ * sizeof(ih_host_services) of this major, never a growth signal: a plugin
+ * decides whether it may call a service with IH_HAS_SERVICE(host, minor)
+ * alone.  When reserved[] is used up, the next addition is a new major.
  */
 typedef struct ih_host_services {
 	uint32_t abi_major;
@@ -187,19 +235,24 @@ typedef struct ih_host_services {
 	/* Identity map: remember a card's CardTrader blueprint id. */
 	int (*set_blueprint_id)(ih_ctx *ctx, int32_t card_id, int32_t blueprint_id);
 
-	void *reserved[16];
+	/* --- 1.2 adds no service --- */
+
+	void *reserved[16]; /* future services, in order; NULL until then */
 } ih_host_services;
 
+/* Non-zero when `host` offers the services of `minor` (this major). */
 #define IH_HAS_SERVICE(host, minor) ((host)->abi_major == IH_ABI_MAJOR && (host)->abi_minor >= (minor))
 
-/* A plugin-specific config key, for the host's validating parser. */
+/* A plugin-specific config key, for the host's validating parser.  Frozen:
+ * the host walks an array of them up to the IH_CFG_END entry. */
 typedef enum ih_config_type {
 	IH_CFG_END = 0, IH_CFG_STRING, IH_CFG_INT, IH_CFG_BOOL, IH_CFG_DOUBLE
 } ih_config_type;
 
 typedef struct ih_config_key {
 	const char *name;
-	ih_config_type type;
+	ih_config_type type;       /* still an enum (int-sized on every supported ABI):
+	                              int32_t at the next major */
 	const char *default_value; /* as text, NULL = none */
 	double min, max;           /* range for INT and DOUBLE; ignored when min > max */
 	int secret;                /* masked wherever config is printed */
@@ -208,7 +261,11 @@ typedef struct ih_config_key {
 } ih_config_key;
 
 /*
- * The descriptor.  The first four fields never move.
+ * The descriptor: a const object of the plugin, read by the host and never
+ * written.  Every pointer in it (strings, config_keys) points at storage of
+ * the plugin that lives as long as the plugin is loaded.  The first four
+ * fields never move; the rest grows at the end only (see the versioning
+ * rule), and the host reads fields past 1.0 through IH_DESCRIPTOR_GET.
  *  init:     called once after the checks; *state is the plugin's own.
  *            Return IH_OK, or a negative status to disable the plugin.
  *  collect:  one run over `cards` (n of them; NULL/0 for a bulk plugin).
@@ -231,7 +288,7 @@ typedef struct ih_plugin_descriptor {
 	const char *marketplace; /* slug, stored in marketplaces.slug */
 	const char *currency;    /* the marketplace's main currency */
 	const char *description;
-	ih_fetch_mode fetch_mode;
+	int32_t fetch_mode;      /* an ih_fetch_mode (int32_t since 1.2: same layout) */
 
 	int (*init)(const ih_host_services *host, ih_ctx *ctx, void **state);
 	int (*collect)(void *state, ih_ctx *ctx, const ih_card *cards, size_t n);
@@ -248,8 +305,19 @@ typedef struct ih_plugin_descriptor {
 #define IH_PLUGIN_DESCRIPTOR_HEAD \
 	IH_PLUGIN_MAGIC, IH_ABI_MAJOR, IH_ABI_MINOR, (uint32_t)sizeof(ih_plugin_descriptor)
 
-/* Size of the descriptor as of 1.0 (every field up to max_batch). */
+/* Size of the descriptor as of 1.0 (every field up to max_batch).  1.1 and
+ * 1.2 added no descriptor field: their size is the same. */
 #define IH_PLUGIN_DESCRIPTOR_SIZE_1_0 (offsetof(ih_plugin_descriptor, max_batch) + sizeof(size_t))
+
+/*
+ * Whether the descriptor d (already checked: magic, major, size >= 1.0)
+ * declares a size that covers `field`, and that field's value or `fallback`.
+ * The host reads every descriptor field appended after 1.0 this way, so a
+ * plugin built for an older minor is never read past the size it declared.
+ */
+#define IH_DESCRIPTOR_HAS(d, field) \
+	((size_t)(d)->size >= offsetof(ih_plugin_descriptor, field) + sizeof((d)->field))
+#define IH_DESCRIPTOR_GET(d, field, fallback) (IH_DESCRIPTOR_HAS(d, field) ? (d)->field : (fallback))
 
 #ifdef __cplusplus
 }

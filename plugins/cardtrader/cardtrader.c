@@ -263,7 +263,7 @@ out:
 	return rc;
 }
 
-const ih_plugin_descriptor ingesthost_plugin = {
+IH_PLUGIN_EXPORT const ih_plugin_descriptor ingesthost_plugin = {
 	IH_PLUGIN_DESCRIPTOR_HEAD,
 	.name = "cardtrader",
 	.version = PACKAGE_VERSION,

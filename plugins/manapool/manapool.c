@@ -84,7 +84,7 @@ static int mp_collect(void *state, ih_ctx *ctx, const ih_card *cards, size_t n)
 	return rc;
 }
 
-const ih_plugin_descriptor ingesthost_plugin = {
+IH_PLUGIN_EXPORT const ih_plugin_descriptor ingesthost_plugin = {
 	IH_PLUGIN_DESCRIPTOR_HEAD,
 	.name = "manapool",
 	.version = PACKAGE_VERSION,

@@ -110,7 +110,7 @@ static int scry_collect(void *state, ih_ctx *ctx, const ih_card *cards, size_t n
 	return rc;
 }
 
-const ih_plugin_descriptor ingesthost_plugin = {
+IH_PLUGIN_EXPORT const ih_plugin_descriptor ingesthost_plugin = {
 	IH_PLUGIN_DESCRIPTOR_HEAD,
 	.name = "scryfall",
 	.version = PACKAGE_VERSION,

@@ -289,7 +289,7 @@ out:
 	return rc;
 }
 
-const ih_plugin_descriptor ingesthost_plugin = {
+IH_PLUGIN_EXPORT const ih_plugin_descriptor ingesthost_plugin = {
 	IH_PLUGIN_DESCRIPTOR_HEAD,
 	.name = "tcgplayer",
 	.version = PACKAGE_VERSION,
