@@ -10,6 +10,7 @@
 #include "cmd_import.h"
 #include "base/conf.h"
 #include "net/http.h"
+#include "import/import_download.h"
 #include "import/import_scryfall.h"
 #include "store/pgexec.h"
 #include "store/pool.h"

@@ -5,15 +5,18 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/conf.h"
 #include "net/http.h"
+#include "net/http_url.h"
 #include "http_fixture.h"
 #include "base/log.h"
 
@@ -91,13 +94,23 @@ static int signalling_sleep(void *ud, double seconds, const atomic_int *stop)
 	return ih_clock_real()->sleep(NULL, seconds, stop);
 }
 
+/* How long the stopper waits for the client's wait to begin.  A server
+ * that misbehaves (answers 200, or never answers) means it never begins:
+ * the stopper raises the flag anyway, so the client and the join end and
+ * the test fails on ss.started instead of hanging. */
+#define STOPPER_BOUND_S 10
+
 static void *stopper(void *arg)
 {
 	sleep_signal *ss = arg;
+	struct timespec until;
 
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += STOPPER_BOUND_S;
 	pthread_mutex_lock(&ss->m);
 	while (!ss->started)
-		pthread_cond_wait(&ss->cv, &ss->m);
+		if (pthread_cond_timedwait(&ss->cv, &ss->m, &until) == ETIMEDOUT)
+			break;
 	pthread_mutex_unlock(&ss->m);
 	*ss->stop = 1;
 	return NULL;
@@ -131,22 +144,30 @@ static void test_stop_cuts_wait(void)
 	ih_http_client_free(c);
 	ih_fake_clock_destroy(&fc);
 
-	/* the real clock, Retry-After: 3600: a second thread raises the flag
-	 * once the wait has begun, and the wait must end (else this hangs) */
+	/* the real clock, Retry-After: 3600 capped at 20 s: a second thread
+	 * raises the flag once the wait has begun, and the wait must end at
+	 * once.  Every wait here is bounded: the stopper's (STOPPER_BOUND_S),
+	 * the transfer's (5 s), the retry wait's (20 s, checked by the time
+	 * taken), so a misbehaving server or clock fails the test, never
+	 * hangs it. */
 	{
 		sleep_signal ss = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, &stop };
 		ih_clock sc = { ih_clock_real()->now, signalling_sleep, &ss, ih_clock_real()->wall };
 		ih_http_options o;
 		pthread_t t;
+		double t0;
 
 		stop = 0;
 		ih_http_options_init(&o);
 		o.clock = &sc;
 		o.stop = &stop;
-		o.max_wait_s = 3600;
+		o.max_wait_s = 20;
+		o.timeout_ms = 5000;
 		CU_ASSERT_EQUAL_FATAL(ih_http_client_new(&o, &c), 0);
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, stopper, &ss), 0);
+		t0 = ih_clock_now(ih_clock_real());
 		CU_ASSERT_EQUAL(t_get(c, "/stop_real", &r), IH_ERR_STOPPED);
+		CU_ASSERT(ih_clock_now(ih_clock_real()) - t0 < STOPPER_BOUND_S);
 		pthread_join(t, NULL);
 		CU_ASSERT_EQUAL(ss.started, 1);
 		CU_ASSERT_EQUAL(ih_responder_hits(t_srv, "/stop_real"), 1);
@@ -237,6 +258,118 @@ static void test_no_secrets_logged(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "WARNING"));
 }
 
+/* ---- the streaming GET ---- */
+
+typedef struct got {
+	char buf[2048];
+	size_t len;
+	int calls;
+	long long cl_at_first;          /* meta->content_length at the first call */
+	const ih_http_stream_meta *meta;
+	size_t stop_after;              /* > 0: refuse the call that passes this */
+} got;
+
+static size_t take(const void *p, size_t n, void *ud)
+{
+	got *g = ud;
+
+	if (g->calls++ == 0)
+		g->cl_at_first = g->meta->content_length;
+	if (g->stop_after > 0 && g->len + n > g->stop_after)
+		return 0;
+	if (g->len + n < sizeof g->buf) {
+		memcpy(g->buf + g->len, p, n);
+		g->buf[g->len + n] = '\0';
+	}
+	g->len += n;
+	return n;
+}
+
+static int t_stream(ih_http_client *c, const char *path, got *g, ih_http_stream_meta *m)
+{
+	memset(g, 0, sizeof *g);
+	g->meta = m;
+	return ih_http_stream_get(c, t_url(path), take, g, m);
+}
+
+static void test_stream_get(void)
+{
+	ih_fake_clock fc;
+	ih_http_client *c;
+	ih_http_stream_meta m;
+	ih_http_counts n;
+	got g;
+
+	ih_fake_clock_init(&fc, WALL0);
+	c = t_client(&fc, 3, 60, 0, NULL);
+	/* the body, as it arrives; Content-Length known before the first byte;
+	 * the client's User-Agent and Accept */
+	CU_ASSERT_EQUAL(t_stream(c, "/big", &g, &m), IH_OK);
+	CU_ASSERT_EQUAL(g.len, 1000);
+	CU_ASSERT_EQUAL(m.bytes, 1000);
+	CU_ASSERT_EQUAL(m.status, 200);
+	CU_ASSERT_EQUAL(m.content_length, 1000);
+	CU_ASSERT_EQUAL(g.cl_at_first, 1000);
+	CU_ASSERT_STRING_EQUAL(m.error, "");
+	CU_ASSERT_STRING_EQUAL(t_route("/big")->user_agent, "ingesthost-test/1");
+	CU_ASSERT_STRING_EQUAL(t_route("/big")->accept, "application/json");
+	/* gzip undone */
+	CU_ASSERT_EQUAL(t_stream(c, "/gz", &g, &m), IH_OK);
+	CU_ASSERT_STRING_EQUAL(g.buf, "{\"gz\":\"yes\",\"pad\":\"aaaaaaaaaaaaaaaaaaaaaaaa\"}");
+	/* a redirect to loopback from loopback: checked, then followed; the
+	 * 3xx body never reaches the sink */
+	CU_ASSERT_EQUAL(t_stream(c, "/redirect", &g, &m), IH_OK);
+	CU_ASSERT_STRING_EQUAL(g.buf, "{\"ok\":true}");
+	CU_ASSERT_EQUAL(m.redirects, 1);
+	/* a failure's body never reaches the sink; 404 fatal, one request */
+	CU_ASSERT_EQUAL(t_stream(c, "/notfound", &g, &m), IH_ERR_FATAL);
+	CU_ASSERT_EQUAL(g.calls, 0);
+	CU_ASSERT_EQUAL(m.status, 404);
+	CU_ASSERT_PTR_NOT_NULL(strstr(m.error, "HTTP 404"));
+	CU_ASSERT_EQUAL(ih_responder_hits(t_srv, "/notfound"), 1);
+	/* a 503 before any byte is retried after its Retry-After */
+	CU_ASSERT_EQUAL(t_stream(c, "/e503ra", &g, &m), IH_OK);
+	CU_ASSERT_EQUAL(ih_responder_hits(t_srv, "/e503ra"), 2);
+	CU_ASSERT_EQUAL_FATAL(ih_fake_clock_slept(&fc, NULL), 1);
+	CU_ASSERT_DOUBLE_EQUAL(fc.sleeps[0], 2, 1e-9);
+	CU_ASSERT_STRING_EQUAL(g.buf, "{}");
+	/* a body cut short after bytes reached the sink: transient, no retry */
+	CU_ASSERT_EQUAL(t_stream(c, "/trunc", &g, &m), IH_ERR_TRANSIENT);
+	CU_ASSERT_EQUAL(g.len, 10);
+	CU_ASSERT_EQUAL(ih_responder_hits(t_srv, "/trunc"), 1);
+	/* the sink stops it */
+	memset(&g, 0, sizeof g);
+	g.meta = &m;
+	g.stop_after = 10;
+	CU_ASSERT_EQUAL(ih_http_stream_get(c, t_url("/big"), take, &g, &m), IH_ERR_STOPPED);
+	CU_ASSERT_EQUAL(m.sink_stopped, 1);
+	CU_ASSERT(m.bytes <= 10);
+	/* the URL policy, before any connection; no query in the message */
+	memset(&g, 0, sizeof g);
+	g.meta = &m;
+	CU_ASSERT_EQUAL(ih_http_stream_get(c, "http://192.0.2.1/x?token=SEKRIT", take, &g, &m), IH_ERR_FATAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(m.error, "loopback"));
+	CU_ASSERT_PTR_NULL(strstr(m.error, "SEKRIT"));
+	ih_http_counts_get(c, &n);
+	CU_ASSERT_EQUAL(n.requests, 9); /* big, gz, redirect x2, notfound, e503ra x2, trunc, big */
+	ih_http_client_free(c);
+	ih_fake_clock_destroy(&fc);
+
+	/* the client's size cap bounds what the sink is given */
+	{
+		ih_http_options o;
+
+		ih_http_options_init(&o);
+		o.timeout_ms = 5000;
+		o.max_response_bytes = 100;
+		CU_ASSERT_EQUAL_FATAL(ih_http_client_new(&o, &c), 0);
+		CU_ASSERT_EQUAL(t_stream(c, "/big", &g, &m), IH_ERR_FATAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(m.error, "larger than 100 bytes"));
+		CU_ASSERT(g.len <= 100);
+		ih_http_client_free(c);
+	}
+}
+
 /* The plugin's config view and [ingest] reach the options. */
 static void test_options_from_config(void)
 {
@@ -272,6 +405,7 @@ CU_TestInfo ih_http_guard_tests[] = {
 	{ "plain http to non-loopback refused, no connection", test_refused_urls },
 	{ "stop cuts a Retry-After wait short", test_stop_cuts_wait },
 	{ "rate limiter spacing on the fake clock", test_rate_spacing },
+	{ "streaming GET: sink, Content-Length, redirects, failures, retries, cap", test_stream_get },
 	{ "no secrets in errors or logs", test_no_secrets_logged },
 	CU_TEST_INFO_NULL,
 };

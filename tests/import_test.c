@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "store/bulk.h"
+#include "import/import_download.h"
 #include "import/import_int.h"
 #include "import/import_scryfall.h"
 #include "import/jsonskim.h"

@@ -63,16 +63,6 @@ int imp_chunk_seal(imp_chunk *k);
 const char *imp_str(const imp_chunk *k, size_t i, int f);
 
 /*
- * Stream url (https, or http to loopback) into sink as the bytes arrive;
- * no temp file.  *content_length is set (or -1) before the first sink
- * call.  The sink returns 0 to go on.  Returns 0 when the whole body
- * arrived, 1 when the sink stopped it, or -1 with err (HTTP status,
- * network failure, refused URL).  Reader thread.
- */
-int imp_stream_url(const char *url, const char *user_agent, int (*sink)(void *ud, const void *p, size_t n),
-		   void *ud, long long *content_length, char *err, size_t errlen);
-
-/*
  * Write a sealed chunk in one transaction: COPY cards with their prices
  * into staging, then one statement upserting the cards and their
  * snapshots at time_iso.  b: a scratch buffer the caller keeps.  *cards,
@@ -103,8 +93,5 @@ int imp_write_chunk_copy(PGconn *c, int marketplace_id, int64_t time_us, imp_chu
  * without an id is skipped).  0, or -1 when out of memory.
  */
 int imp_chunk_snaps(const imp_chunk *k, int marketplace_id, imp_snaps *sn);
-
-/* "ingesthost/VERSION" */
-const char *imp_default_user_agent(void);
 
 #endif

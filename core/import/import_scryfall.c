@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "import/import_download.h"
 #include "import/import_int.h"
 #include "import/import_scryfall.h"
 #include "import/jsonstream.h"
@@ -26,7 +27,7 @@ typedef struct imp_ctx {
 	int fd;
 	long long size_hint;
 	atomic_llong content_length; /* of a download, for the progress line */
-	long long cl_reader;         /* the same, as curl reports it (reader thread) */
+	long long cl_reader;         /* the same, as the HTTP client reports it (reader thread) */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;

@@ -78,13 +78,4 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 /* One line: cards, snapshots, rejected (with the first reasons), seconds, rows/s. */
 void ih_import_print_summary(FILE *f, const ih_import_stats *st, int rc, const char *errtext);
 
-/*
- * --download: GET {base_url}/bulk-data, take the `default_cards` entry, and
- * write its jsonl_download_uri (else download_uri) into url, its
- * updated_at into updated_at (may be empty) and its size, when given, into
- * *size.  https only, or http to loopback.  0 or IH_IMPORT_ERR_INPUT.
- */
-int ih_import_find_default_cards(const char *base_url, const char *user_agent, char *url, size_t urllen,
-				 char *updated_at, size_t ulen, long long *size, char *err, size_t errlen);
-
 #endif

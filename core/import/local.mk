@@ -2,7 +2,7 @@
 # scryfall`).  Depends on core/store, core/net and core/base.
 core_libihcore_la_SOURCES += \
 	core/import/jsonstream.c core/import/jsonstream.h core/import/jsonskim.c core/import/jsonskim.h \
-	core/import/import_int.h core/import/import_card.c core/import/import_download.c \
+	core/import/import_int.h core/import/import_card.c core/import/import_download.c core/import/import_download.h \
 	core/import/import_write.c core/import/import_scryfall.c core/import/import_scryfall.h
 
 if ENABLE_TESTS

@@ -7,24 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "net/backoff.h"
 #include "base/conf.h"
-#include "net/http.h"
-#include "net/http_url.h"
 #include "base/log.h"
-#include "net/ratelimit.h"
+#include "net/http_int.h"
 
 #define DEFAULT_429_WAIT 60.0 /* CONTRACT §6: Retry-After absent */
-
-struct ih_http_client {
-	CURL *curl;
-	ih_http_options o;
-	char *name, *user_agent, *accept;
-	ih_ratelimit rl;
-	ih_rng rng;
-	ih_http_counts counts;
-	char errbuf[CURL_ERROR_SIZE];
-};
 
 /* One attempt's received data. */
 typedef struct xfer {
@@ -33,7 +20,6 @@ typedef struct xfer {
 	long long max;          /* cap on len, <= 0: none */
 	int too_big;
 	char retry_after[128];  /* of the last header block */
-	const atomic_int *stop;
 } xfer;
 
 
@@ -77,6 +63,7 @@ void ih_http_options_init(ih_http_options *o)
 	o->max_retries = 3;
 	o->max_wait_s = 60;
 	o->backoff_base_s = 1;
+	o->stall_timeout_ms = 60000;
 }
 
 void ih_http_options_from_config(ih_http_options *o, const ih_config *cfg, const ih_plugin_config *pc)
@@ -144,30 +131,66 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+void ih_http_note_retry_after(const char *hdr, size_t n, char *dst, size_t dstlen)
+{
+	size_t k = sizeof "retry-after:" - 1;
+
+	if (n >= 5 && strncmp(hdr, "HTTP/", 5) == 0) {
+		dst[0] = '\0'; /* a new response (redirect, 100): forget the last */
+	} else if (n > k && strncasecmp(hdr, "retry-after:", k) == 0) {
+		size_t v = n - k;
+
+		if (v >= dstlen)
+			v = dstlen - 1;
+		memcpy(dst, hdr + k, v);
+		dst[v] = '\0';
+	}
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	xfer *x = ud;
-	size_t n = size * nmemb, k = sizeof "retry-after:" - 1;
 
-	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
-		x->retry_after[0] = '\0'; /* a new response (redirect, 100): forget the last */
-	} else if (n > k && strncasecmp(ptr, "retry-after:", k) == 0) {
-		size_t v = n - k;
-
-		if (v >= sizeof x->retry_after)
-			v = sizeof x->retry_after - 1;
-		memcpy(x->retry_after, ptr + k, v);
-		x->retry_after[v] = '\0';
-	}
-	return n;
+	ih_http_note_retry_after(ptr, size * nmemb, x->retry_after, sizeof x->retry_after);
+	return size * nmemb;
 }
 
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-	xfer *x = ud;
+	const ih_http_client *c = ud;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return x->stop != NULL && *x->stop ? 1 : 0;
+	return c->o.stop != NULL && *c->o.stop ? 1 : 0;
+}
+
+void ih_http_setup(ih_http_client *c, const ih_url_info *ui, struct curl_slist *hdrs)
+{
+	CURL *h = c->curl;
+
+	c->errbuf[0] = '\0';
+	curl_easy_reset(h); /* keeps the connection cache */
+	curl_easy_setopt(h, CURLOPT_CURLU, ui->u);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms > 0 ? c->o.timeout_ms : 0L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 c->o.connect_timeout_ms > 0 ? c->o.connect_timeout_ms : 0L);
+	if (c->o.stall_timeout_ms > 0) { /* under 1 byte/s for that long */
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (c->o.stall_timeout_ms + 999) / 1000);
+	}
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	if (ui->plain) /* loopback: never through a proxy, which could be remote */
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 }
 
 /* ---- the client ---- */
@@ -247,8 +270,7 @@ void ih_http_response_free(ih_http_response *resp)
 	resp->body_len = 0;
 }
 
-/* "name: " when the thread's log context does not already say who we are. */
-static const char *who(const ih_http_client *c)
+const char *ih_http_who(const ih_http_client *c)
 {
 	const char *ctx = ih_log_get_context();
 
@@ -256,10 +278,7 @@ static const char *who(const ih_http_client *c)
 		return "";
 	return c->name;
 }
-#define WHO_FMT "%s%s"
-#define WHO(c) who(c), *who(c) ? ": " : ""
-
-static void count_class(ih_http_client *c, int cls)
+void ih_http_count(ih_http_client *c, int cls)
 {
 	switch (cls) {
 	case IH_OK: c->counts.ok++; break;
@@ -331,8 +350,7 @@ int ih_http_status_class(long status)
 	return IH_ERR_FATAL;
 }
 
-/* The class of a transfer libcurl could not complete. */
-static int classify_curl(CURLcode rc)
+int ih_http_curl_class(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_UNSUPPORTED_PROTOCOL:
@@ -368,35 +386,18 @@ static int perform_once(ih_http_client *c, const ih_http_request *req, const ih_
 	int cls;
 
 	x.max = c->o.max_response_bytes;
-	x.stop = c->o.stop;
-	c->errbuf[0] = '\0';
-	curl_easy_reset(h); /* keeps the connection cache */
-	curl_easy_setopt(h, CURLOPT_CURLU, ui->u);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	ih_http_setup(c, ui, hdrs);
+	/* single requests let libcurl follow redirects, to https:// only (any
+	 * https URL passes the URL policy) */
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms > 0 ? c->o.timeout_ms : 0L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 c->o.connect_timeout_ms > 0 ? c->o.connect_timeout_ms : 0L);
 	if (x.max > 0)
 		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x.max);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
-	if (ui->plain) /* loopback: never through a proxy, which could be remote */
-		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	if (req->method == IH_HTTP_POST) {
 		const char *body = req->body != NULL ? req->body : "";
 
@@ -424,7 +425,7 @@ static int perform_once(ih_http_client *c, const ih_http_request *req, const ih_
 		cls = IH_ERR_FATAL;
 		snprintf(resp->error, sizeof resp->error, "%.160s: response larger than %lld bytes",
 			 ui->where, x.max);
-	} else if (rc == CURLE_ABORTED_BY_CALLBACK && x.stop != NULL && *x.stop) {
+	} else if (rc == CURLE_ABORTED_BY_CALLBACK && c->o.stop != NULL && *c->o.stop) {
 		cls = IH_ERR_STOPPED;
 		snprintf(resp->error, sizeof resp->error, "%.160s: stopped: the host is shutting down",
 			 ui->where);
@@ -438,7 +439,7 @@ static int perform_once(ih_http_client *c, const ih_http_request *req, const ih_
 		snprintf(resp->error, sizeof resp->error, "%.160s: out of memory reading the response",
 			 ui->where);
 	} else {
-		cls = classify_curl(rc);
+		cls = ih_http_curl_class(rc);
 		if (rc == CURLE_OPERATION_TIMEDOUT)
 			snprintf(resp->error, sizeof resp->error, "%.120s: timed out (limit %ld ms, connect %ld ms)",
 				 ui->where, c->o.timeout_ms, c->o.connect_timeout_ms);
@@ -453,8 +454,7 @@ static int perform_once(ih_http_client *c, const ih_http_request *req, const ih_
 	return cls;
 }
 
-/* The wait before retrying after `cls`; retry is 0 for the first retry. */
-static double retry_wait(ih_http_client *c, int cls, const char *retry_after, int retry)
+double ih_http_retry_wait(ih_http_client *c, int cls, const char *retry_after, int retry)
 {
 	const atomic_int *stop = c->o.stop;
 	double wall = ih_clock_wall(c->o.clock), w;
@@ -472,7 +472,7 @@ static double retry_wait(ih_http_client *c, int cls, const char *retry_after, in
 static int stopped(ih_http_client *c, ih_http_response *resp, const char *where)
 {
 	snprintf(resp->error, sizeof resp->error, "%.160s: stopped: the host is shutting down", where);
-	count_class(c, IH_ERR_STOPPED);
+	ih_http_count(c, IH_ERR_STOPPED);
 	if (resp->body == NULL)
 		resp->body = calloc(1, 1);
 	return IH_ERR_STOPPED;
@@ -509,7 +509,7 @@ int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *
 			break;
 		}
 		cls = perform_once(c, req, &ui, hdrs, resp, retry_after, sizeof retry_after);
-		count_class(c, cls);
+		ih_http_count(c, cls);
 		if (cls == IH_OK) {
 			ih_debug(WHO_FMT "%s: HTTP %ld, %zu bytes", WHO(c), ui.where, resp->status,
 				 resp->body_len);
@@ -536,7 +536,7 @@ int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *
 				ih_http_class_name(cls), attempt + 1, attempt ? "s" : "");
 			break;
 		}
-		wait = retry_wait(c, cls, retry_after, attempt);
+		wait = ih_http_retry_wait(c, cls, retry_after, attempt);
 		ih_info(WHO_FMT "%s (%s), retry %d of %d in %.1f s", WHO(c), resp->error,
 			ih_http_class_name(cls), attempt + 1, c->o.max_retries, wait);
 		if (ih_clock_sleep(c->o.clock, wait, stop) != 0) {
@@ -553,7 +553,7 @@ int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *
 	return cls;
 
 refused:
-	count_class(c, IH_ERR_FATAL);
+	ih_http_count(c, IH_ERR_FATAL);
 	ih_info(WHO_FMT "request refused: %s", WHO(c), resp->error);
 	resp->body = calloc(1, 1);
 	curl_url_cleanup(ui.u);

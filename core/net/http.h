@@ -38,6 +38,8 @@ typedef struct ih_http_options {
 	const char *accept;           /* copied; NULL: "application/json" */
 	long timeout_ms;              /* whole transfer; default 30000 */
 	long connect_timeout_ms;      /* default 10000 */
+	long stall_timeout_ms;        /* under 1 byte/s for this long: cut, transient;
+				       * <= 0: none; default 60000 */
 	long long max_response_bytes; /* decoded body cap, <= 0: none; default 64 MiB */
 	double requests_per_second;   /* <= 0: unlimited; default 0 */
 	double burst;                 /* token bucket size; default 1 (even spacing) */
@@ -103,17 +105,52 @@ int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *
 /* Free resp's body and clear it.  NULL-safe; idempotent. */
 void ih_http_response_free(ih_http_response *resp);
 
+/*
+ * A streamed body's receiver: called with each piece as it arrives (after
+ * gzip Content-Encoding is undone), in order, on the caller's thread.
+ * Returns len to go on; anything else stops the transfer (IH_ERR_STOPPED
+ * with meta->sink_stopped set).
+ */
+typedef size_t (*ih_http_sink)(const void *buf, size_t len, void *ud);
+
+/* What a streaming GET learned.  Filled by ih_http_stream_get. */
+typedef struct ih_http_stream_meta {
+	long status;              /* the last response's status; 0 if none arrived */
+	long long content_length; /* the answer's Content-Length, -1 unknown: set
+				   * before the first sink call, for progress/ETA */
+	long long bytes;          /* body bytes handed to the sink */
+	int redirects;            /* redirects followed */
+	int sink_stopped;         /* the sink asked to stop */
+	char error[512];          /* why, when not IH_OK: "GET https://host/path: ...",
+				   * never a query, credential or header */
+} ih_http_stream_meta;
+
+/*
+ * GET url and hand the body to sink as it arrives; nothing is buffered
+ * whole.  The client's policy applies as for ih_http_do: the URL policy,
+ * verified TLS, User-Agent and Accept, gzip, connect, whole-transfer
+ * (timeout_ms, <= 0: none) and stall timeouts, the rate limit, the stop
+ * flag, and max_response_bytes as a cap on the bytes given to the sink.
+ * Redirects (at most 5) are followed here, not by libcurl: a 3xx body is
+ * read and dropped (never given to the sink), its Location checked with
+ * ih_http_redirect_check, and only then asked for, so a refused target
+ * never receives a request.  Only a 2xx body reaches the sink; any other
+ * final status is classified with ih_http_status_class.  A transient or
+ * rate-limited failure is retried (max_retries, with the client's waits)
+ * only while no byte has reached the sink.
+ *
+ * c: the caller's client, on its thread.  sink, ud: borrowed for the call.
+ * meta: overwritten.  Returns IH_OK when the whole body reached the sink,
+ * IH_ERR_STOPPED when *stop or the sink ended it, else the failure's
+ * class; meta->error says why.
+ */
+int ih_http_stream_get(ih_http_client *c, const char *url, ih_http_sink sink, void *ud,
+		       ih_http_stream_meta *meta);
+
 /* Attempts sent and retries made by c so far (either pointer may be NULL). */
 void ih_http_stats(const ih_http_client *c, long *requests, long *retries);
 /* All counters. */
 void ih_http_counts_get(const ih_http_client *c, ih_http_counts *out);
-
-/*
- * Check that url may be requested: absolute http(s), and plain http only to
- * 127.0.0.0/8, ::1 or localhost.  Returns 0, or IH_ERR_FATAL with a message
- * (no query string) in err.  Thread-safe.
- */
-int ih_http_url_allowed(const char *url, char *err, size_t errlen);
 
 /*
  * The class of a completed exchange's HTTP status (CONTRACT §6): IH_OK for

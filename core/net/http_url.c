@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "net/http.h"
+#include "ingesthost/plugin.h"
 #include "net/http_url.h"
 
 static int host_is_loopback(const char *host)
@@ -92,4 +92,37 @@ int ih_http_url_allowed(const char *url, char *err, size_t errlen)
 
 	curl_url_cleanup(ui.u);
 	return rc;
+}
+
+int ih_http_redirect_check(const char *target, int first_plain, ih_url_info *ui, char *err, size_t errlen)
+{
+	if (ih_http_url_check(target, ui, "GET", err, errlen) != 0)
+		return IH_ERR_FATAL;
+	if (ui->plain && !first_plain) {
+		snprintf(err, errlen, "a transfer begun over https:// may not continue over plain http://");
+		curl_url_cleanup(ui->u);
+		ui->u = NULL;
+		return IH_ERR_FATAL;
+	}
+	return 0;
+}
+
+void ih_http_url_shown(const char *url, char *buf, size_t len)
+{
+	CURLU *u = curl_url();
+	char *t = NULL;
+
+	if (u != NULL && url != NULL &&
+	    curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+		curl_url_set(u, CURLUPART_USER, NULL, 0);
+		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+		curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+		curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+		curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+		if (curl_url_get(u, CURLUPART_URL, &t, 0) != CURLUE_OK)
+			t = NULL;
+	}
+	snprintf(buf, len, "%s", t != NULL ? t : "(a malformed URL)");
+	curl_free(t);
+	curl_url_cleanup(u);
 }

@@ -1,10 +1,11 @@
-# core/net: the HTTP client plugins use (rate limit, backoff, the URL policy).
-# Depends on core/base.
+# core/net: the HTTP client plugins and the import use: single requests
+# (http.c), the streaming GET (http_stream.c), the URL policy (http_url.c),
+# rate limit, backoff.  Depends on core/base.
 core_libihcore_la_SOURCES += \
 	core/net/backoff.c core/net/backoff.h \
 	core/net/ratelimit.c core/net/ratelimit.h \
 	core/net/http_url.c core/net/http_url.h \
-	core/net/http.c core/net/http.h
+	core/net/http_int.h core/net/http.c core/net/http.h core/net/http_stream.c
 
 if ENABLE_TESTS
 check_PROGRAMS += tests/http_test
