@@ -1,12 +1,20 @@
+/*
+ * fakehost -- the fake host of the plugin tests and of the installed
+ * author's kit (see fakehost.h and ingesthost/plugin-testkit.h).  What the
+ * host decides -- whether a plugin loads, whether a row is valid, what an
+ * HTTP status means -- is decided here by the host's own functions.
+ */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fakehost.h"
+#include "host/emit.h"
+#include "loader/plugin_loader.h"
+#include "net/http.h"
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -39,6 +47,10 @@ static void fh_log(ih_ctx *fh, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	/* as the host's svc_log: below ERR is ERR, and an ERR line is the
+	 * run's error text */
+	if (level <= IH_LOG_ERR)
+		snprintf(fh->error, sizeof fh->error, "%s", line);
 	if (getenv("IH_TEST_VERBOSE") != NULL)
 		fprintf(stderr, "  [%s %d] %s\n", fh->plugin->name, level, line);
 	n = strlen(line);
@@ -97,18 +109,7 @@ static int fh_config_double(ih_ctx *fh, const char *key, double *out)
 	return 0;
 }
 
-static int classify(long status)
-{
-	if (status >= 200 && status < 300)
-		return IH_OK;
-	if (status == 401 || status == 403)
-		return IH_ERR_AUTH;
-	if (status == 429)
-		return IH_ERR_RATE_LIMITED;
-	if (status >= 500 || status == 0)
-		return IH_ERR_TRANSIENT;
-	return IH_ERR_FATAL;
-}
+static int fh_should_stop(ih_ctx *fh);
 
 static int fh_http(ih_ctx *fh, const ih_http_request *req, ih_http_response *resp)
 {
@@ -117,8 +118,14 @@ static int fh_http(ih_ctx *fh, const ih_http_request *req, ih_http_response *res
 	char *body = NULL;
 	long status = 404;
 	size_t i, hl = 0;
+	int cls;
 
 	memset(resp, 0, sizeof *resp);
+	if (fh_should_stop(fh)) {
+		/* the host's client does not start a request once stopping */
+		snprintf(resp->error, sizeof resp->error, "stopped: the host is shutting down");
+		return IH_ERR_STOPPED;
+	}
 	fh->reqs = xrealloc(fh->reqs, (fh->nreqs + 1) * sizeof *fh->reqs);
 	r = &fh->reqs[fh->nreqs++];
 	memset(r, 0, sizeof *r);
@@ -152,9 +159,14 @@ static int fh_http(ih_ctx *fh, const ih_http_request *req, ih_http_response *res
 	resp->status = status;
 	resp->body = body;
 	resp->body_len = body != NULL ? strlen(body) : 0;
-	if (classify(status) != IH_OK)
-		snprintf(resp->error, sizeof resp->error, "HTTP %ld from %s", status, req->url);
-	return classify(status);
+	cls = ih_http_status_class(status);
+	if (cls != IH_OK) {
+		/* as the host's client: the URL without its query (no credentials) */
+		int where = (int)strcspn(req->url, "?#");
+
+		snprintf(resp->error, sizeof resp->error, "%.*s: HTTP %ld", where < 200 ? where : 200, req->url, status);
+	}
+	return cls;
 }
 
 static void fh_http_free(ih_ctx *fh, ih_http_response *resp)
@@ -164,25 +176,17 @@ static void fh_http_free(ih_ctx *fh, ih_http_response *resp)
 	resp->body = NULL;
 }
 
-static int one_of(const char *s, const char *const *set)
-{
-	for (; s != NULL && *set != NULL; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
-	return 0;
-}
-
 static int fh_emit(ih_ctx *fh, const ih_snapshot *s)
 {
-	static const char *const conds[] = { "NM", "LP", "MP", "HP", "DMG", NULL };
-	static const char *const finishes[] = { "nonfoil", "foil", "etched", NULL };
+	char why[256];
 	fh_snap *x;
 
-	if (s->price == NULL || !one_of(s->condition, conds) || !one_of(s->finish, finishes) ||
-	    s->currency == NULL || (s->card_id == 0 && s->scryfall_id == NULL)) {
-		fh->counts[IH_COUNT_REJECTED]++;
-		return IH_ERR_FATAL;
+	if (s == NULL) {
+		snprintf(why, sizeof why, "NULL snapshot");
+		goto rejected;
 	}
+	if (ih_snapshot_validate(s, why, sizeof why) != 0)
+		goto rejected;
 	fh->snaps = xrealloc(fh->snaps, (fh->nsnaps + 1) * sizeof *fh->snaps);
 	x = &fh->snaps[fh->nsnaps++];
 	x->card_id = s->card_id;
@@ -197,6 +201,15 @@ static int fh_emit(ih_ctx *fh, const ih_snapshot *s)
 	x->mid = xstrdup(s->price_mid);
 	x->high = xstrdup(s->price_high);
 	return IH_OK;
+
+rejected:
+	/* as the host's emitter: counted, kept, the run goes on */
+	fh->counts[IH_COUNT_REJECTED]++;
+	fh->rejected++;
+	snprintf(fh->last_rejection, sizeof fh->last_rejection, "%s", why);
+	if (getenv("IH_TEST_VERBOSE") != NULL)
+		fprintf(stderr, "  [%s] rejected row: %s\n", fh->plugin->name, why);
+	return IH_ERR_FATAL;
 }
 
 static void fh_mark_done(ih_ctx *fh, int32_t card_id)
@@ -224,33 +237,13 @@ static int fh_set_blueprint_id(ih_ctx *fh, int32_t card_id, int32_t bp)
 	return IH_OK;
 }
 
-static void *module_of(const char *name)
+ih_testkit *ih_testkit_new(const ih_plugin_descriptor *plugin)
 {
-	const char *top = getenv("IH_TOP_BUILDDIR");
-	char path[4096];
+	fakehost *fh = calloc(1, sizeof *fh);
 
-	snprintf(path, sizeof path, "%s/plugins/%s/.libs/%s.so", top != NULL ? top : IH_TOP_BUILDDIR, name, name);
-	return dlopen(path, RTLD_NOW | RTLD_LOCAL);
-}
-
-fakehost *fh_new(const char *name)
-{
-	fakehost *fh;
-	void *dl = module_of(name);
-
-	if (dl == NULL) {
-		fprintf(stderr, "fakehost: cannot load plugin %s: %s\n", name, dlerror());
-		return NULL;
-	}
-	fh = calloc(1, sizeof *fh);
 	if (fh == NULL)
 		abort();
-	fh->plugin = dlsym(dl, IH_PLUGIN_SYMBOL);
-	if (fh->plugin == NULL || fh->plugin->magic != IH_PLUGIN_MAGIC) {
-		free(fh);
-		return NULL;
-	}
-	/* the handle stays open for the process: modules are tiny */
+	fh->plugin = plugin;
 	fh->services.abi_major = IH_ABI_MAJOR;
 	fh->services.abi_minor = IH_ABI_MINOR;
 	fh->services.size = sizeof fh->services;
@@ -269,9 +262,40 @@ fakehost *fh_new(const char *name)
 	return fh;
 }
 
+ih_testkit *ih_testkit_open(const char *path, char *err, size_t errlen)
+{
+	ih_plugin_handle *h;
+	fakehost *fh;
+
+	/* the host's loader: the same checks, the same sentences */
+	if (ih_plugin_open(path, &h, err, errlen) != 0)
+		return NULL;
+	fh = ih_testkit_new(h->desc);
+	fh->handle = h;
+	return fh;
+}
+
+#ifdef IH_TOP_BUILDDIR
+fakehost *fh_new(const char *name)
+{
+	const char *top = getenv("IH_TOP_BUILDDIR");
+	char path[4096], err[1024];
+	fakehost *fh;
+
+	snprintf(path, sizeof path, "%s/plugins/%s/.libs/%s.so", top != NULL ? top : IH_TOP_BUILDDIR, name, name);
+	fh = ih_testkit_open(path, err, sizeof err);
+	if (fh == NULL)
+		fprintf(stderr, "fakehost: %s\n", err);
+	return fh;
+}
+#endif
+
 int fh_init(fakehost *fh)
 {
-	return fh->plugin->init != NULL ? fh->plugin->init(&fh->services, fh, &fh->state) : IH_OK;
+	int rc = fh->plugin->init != NULL ? fh->plugin->init(&fh->services, fh, &fh->state) : IH_OK;
+
+	fh->inited = rc == IH_OK;
+	return rc;
 }
 
 int fh_collect(fakehost *fh, const ih_card *cards, size_t n)
@@ -295,6 +319,7 @@ void fh_route(fakehost *fh, const char *prefix, long status, const char *body, i
 	fh->routes[fh->nroutes++].times = times;
 }
 
+#ifdef IH_TOP_SRCDIR
 void fh_route_file(fakehost *fh, const char *prefix, long status, const char *rel, int times)
 {
 	const char *top = getenv("IH_TOP_SRCDIR");
@@ -313,6 +338,7 @@ void fh_route_file(fakehost *fh, const char *prefix, long status, const char *re
 	fh_route(fh, prefix, status, buf != NULL ? buf : "missing test data", times);
 	free(buf);
 }
+#endif
 
 void fh_handler(fakehost *fh, fh_handler_fn fn, void *ud)
 {
@@ -355,6 +381,9 @@ void fh_reset(fakehost *fh)
 	fh->bp = NULL;
 	fh->nreqs = fh->nsnaps = fh->ndone = fh->nbp = 0;
 	memset(fh->counts, 0, sizeof fh->counts);
+	fh->rejected = 0;
+	fh->last_rejection[0] = '\0';
+	fh->error[0] = '\0';
 }
 
 void fh_free(fakehost *fh)
@@ -363,7 +392,7 @@ void fh_free(fakehost *fh)
 
 	if (fh == NULL)
 		return;
-	if (fh->plugin->shutdown != NULL && fh->state != NULL)
+	if (fh->plugin->shutdown != NULL && fh->inited)
 		fh->plugin->shutdown(fh->state);
 	fh_reset(fh);
 	for (i = 0; i < fh->ncfg; i++)
@@ -375,5 +404,110 @@ void fh_free(fakehost *fh)
 	free(fh->cfg);
 	free(fh->routes);
 	free(fh->logs);
+	/* the module goes last: the descriptor and the routes' owner are in it */
+	ih_plugin_close(fh->handle);
 	free(fh);
+}
+
+/* ---- the author's kit (ingesthost/plugin-testkit.h) -------------------- */
+
+void ih_testkit_free(ih_testkit *k)
+{
+	fh_free(k);
+}
+
+void ih_testkit_config(ih_testkit *k, const char *key, const char *value)
+{
+	fh_config(k, key, value);
+}
+
+int ih_testkit_init(ih_testkit *k)
+{
+	return fh_init(k);
+}
+
+int ih_testkit_collect(ih_testkit *k, const ih_card *cards, size_t n)
+{
+	return fh_collect(k, cards, n);
+}
+
+void ih_testkit_route(ih_testkit *k, const char *url_prefix, long status, const char *body, int times)
+{
+	fh_route(k, url_prefix, status, body, times);
+}
+
+void ih_testkit_stop_after(ih_testkit *k, long requests)
+{
+	k->stop_after = requests;
+}
+
+size_t ih_testkit_requests(const ih_testkit *k, const char *url_prefix)
+{
+	return fh_requests(k, url_prefix != NULL ? url_prefix : "");
+}
+
+size_t ih_testkit_snapshot_count(const ih_testkit *k)
+{
+	return k->nsnaps;
+}
+
+const ih_snapshot *ih_testkit_snapshot(const ih_testkit *k, size_t i)
+{
+	fh_snap *x;
+
+	if (i >= k->nsnaps)
+		return NULL;
+	x = &k->snaps[i];
+	x->view.card_id = x->card_id;
+	x->view.scryfall_id = x->sid;
+	x->view.condition = x->cond;
+	x->view.finish = x->finish;
+	x->view.language = x->lang;
+	x->view.currency = x->cur;
+	x->view.price = x->price;
+	x->view.price_low = x->low;
+	x->view.price_mid = x->mid;
+	x->view.price_high = x->high;
+	x->view.num_listings = x->num_listings;
+	return &x->view;
+}
+
+long ih_testkit_rejected(const ih_testkit *k)
+{
+	return k->rejected;
+}
+
+const char *ih_testkit_last_rejection(const ih_testkit *k)
+{
+	return k->last_rejection;
+}
+
+long ih_testkit_counter(const ih_testkit *k, ih_counter which)
+{
+	return (int)which >= 0 && which <= IH_COUNT_UNMATCHED ? k->counts[which] : 0;
+}
+
+size_t ih_testkit_marked(const ih_testkit *k)
+{
+	return k->ndone;
+}
+
+const char *ih_testkit_error(const ih_testkit *k)
+{
+	return k->error;
+}
+
+const char *ih_testkit_log(const ih_testkit *k)
+{
+	return k->logs != NULL ? k->logs : "";
+}
+
+const char *ih_testkit_status_name(int status)
+{
+	return ih_http_class_name(status);
+}
+
+void ih_testkit_reset(ih_testkit *k)
+{
+	fh_reset(k);
 }

@@ -1,6 +1,8 @@
 #!/bin/sh
-# The out-of-tree example builds against an installed tree alone (make
-# install DESTDIR=...) and is listed ok when dropped into the plugin dir.
+# The out-of-tree examples build against an installed tree alone (make
+# install DESTDIR=...): hello and price are listed ok when dropped into the
+# plugin dir, and price's kit test (its collect() against canned answers,
+# linked with the installed test kit) passes.
 set -eu
 top_src=${IH_TOP_SRCDIR:?}
 top_build=${IH_TOP_BUILDDIR:?}
@@ -25,10 +27,25 @@ case "$cflags" in *"$top_src"*) echo "FAIL: cflags reach into the source tree"; 
 mkdir -p "$plugindir"
 cp "$top_src/examples/hello-plugin/hello.c" "$tmp/"
 (cd "$tmp" && ${CC:-cc} -shared -fPIC -Wall -Wextra -Werror $cflags -o "$plugindir/hello.so" hello.c)
+# The complete example, with its own Makefile, from the installed .pc alone.
+cp -r "$top_src/examples/price-plugin" "$tmp/price"
+chmod -R u+w "$tmp/price"
+pkgconf="pkg-config --define-variable=prefix=$tmp/root$prefix"
+PKG_CONFIG_PATH="$pcdir" make -s -C "$tmp/price" PKG_CONFIG="$pkgconf" CFLAGS="-O2 -Wall -Wextra -Werror" all price_test
+cp "$tmp/price/price.so" "$plugindir/"
 printf 'plugins: { dir = "%s"; };\n' "$plugindir" > "$tmp/ih.conf"
 bin=$(find "$tmp/root" -type f -name ingesthost -perm -u+x | head -n 1)
 "$bin" -c "$tmp/ih.conf" --list-plugins | tee "$tmp/list.txt"
 grep -E "^hello +1\\.0\\.0 +$abi_re +hello +.*/hello\.so +ok\$" "$tmp/list.txt" >/dev/null || { echo "FAIL: hello not listed ok"; exit 1; }
+grep -E "^price +1\\.0\\.0 +$abi_re +examplemart +.*/price\.so +ok\$" "$tmp/list.txt" >/dev/null || { echo "FAIL: price not listed ok"; exit 1; }
+# only the descriptor is exported (-fvisibility=hidden + IH_PLUGIN_EXPORT)
+if command -v nm >/dev/null; then
+	exported=$(nm -D --defined-only "$tmp/price/price.so" | awk '$2 ~ /^[A-Z]$/ {print $3}' | grep -v '^_' | tr '\n' ' ')
+	echo "price.so exports: $exported"
+	[ "$exported" = "ingesthost_plugin " ] || { echo "FAIL: price.so exports more than its descriptor"; exit 1; }
+fi
+echo "price kit test (linked with the installed libingesthost-testkit.a):"
+"$tmp/price/price_test" "$plugindir/price.so" || { echo "FAIL: the price plugin's kit test"; exit 1; }
 # The installed example config, pointed at the staged plugin dir, is valid
 # and the four shipped plugins are listed ok next to the example.
 example=$(find "$tmp/root" -name ingesthost.conf.example | head -n 1)
@@ -38,4 +55,4 @@ sed "s|dir = \"[^\"]*\";|dir = \"$plugindir\";|" "$example" > "$tmp/example.conf
 for p in scryfall cardtrader tcgplayer manapool; do
 	grep -E "^$p +[^ ]+ +$abi_re +$p +.* ok\$" "$tmp/list4.txt" >/dev/null || { echo "FAIL: $p not listed ok"; exit 1; }
 done
-echo "PASS: out-of-tree example built against the installed header and listed ok; the example config checks out"
+echo "PASS: out-of-tree examples built against the installed header and .pc, listed ok, price's kit test passes; the example config checks out"
