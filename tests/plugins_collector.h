@@ -1,6 +1,9 @@
 /*
  * plugins_collector -- an ihp_sink for the plugin parser tests that keeps
- * copies of everything a parser delivers.  Header-only, test use only.
+ * copies of every row a parser delivers and the host would accept: each row
+ * goes through the host's own validator (ih_snapshot_validate,
+ * core/host/emit.c); a row it refuses is counted in `rejected`, not kept, and
+ * emit returns IH_ERR_FATAL as the host's does.  Header-only, test use only.
  */
 #ifndef IH_PLUGINS_COLLECTOR_H
 #define IH_PLUGINS_COLLECTOR_H
@@ -9,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/emit.h"
 #include "ihp.h"
 
 typedef struct coll_snap {
@@ -23,7 +27,9 @@ typedef struct coll {
 	int32_t done[256];
 	size_t ndone;
 	long counts[3];
-	int emit_rc; /* what emit returns (IH_OK by default) */
+	int emit_rc; /* what emit returns for an accepted row (IH_OK by default) */
+	long rejected; /* rows the host's validator refused */
+	char why[256]; /* ... and why the last one was */
 } coll;
 
 static void coll_cpy(char *dst, size_t sz, const char *src)
@@ -36,6 +42,10 @@ static int coll_emit(void *ctx, const ih_snapshot *snap)
 	coll *c = ctx;
 	coll_snap *x;
 
+	if (ih_snapshot_validate(snap, c->why, sizeof c->why) != 0) {
+		c->rejected++;
+		return IH_ERR_FATAL;
+	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 64;
 		c->s = realloc(c->s, c->cap * sizeof *c->s);
