@@ -93,33 +93,23 @@ static void make_rows(size_t n, int32_t first_card, int variant)
 
 /* ---- the five methods ---------------------------------------------------- */
 
-#define COLS "time, card_id, marketplace_id, condition, finish, language, currency, price, price_low, " \
-	     "price_mid, price_high, num_listings, source"
-
 static long per_row(const char *t, size_t n, int one_tx)
 {
-	char a[16], b[8], nl[16];
+	char tmp[IH_SNAP_NCOLS][24], sql[1024];
 
+	/* the old way's statement, from the columns the host writes */
+	snprintf(sql, sizeof sql, "INSERT INTO price_snapshots (time, %s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+		 "$10, $11, $12, $13)%s", ih_snap_sql_columns(), ih_snap_sql_on_conflict());
 	if (one_tx)
 		exec("BEGIN");
 	for (size_t i = 0; i < n; i++) {
-		const ih_snap_row *r = &g_rows[i];
-		const char *p[13];
+		const char *p[1 + IH_SNAP_NCOLS];
 		PGresult *res;
 
-		snprintf(a, sizeof a, "%d", (int)r->card_id);
-		snprintf(b, sizeof b, "%d", (int)r->marketplace_id);
-		snprintf(nl, sizeof nl, "%d", (int)r->num_listings);
-		p[0] = t, p[1] = a, p[2] = b, p[3] = r->condition, p[4] = r->finish, p[5] = r->language;
-		p[6] = r->currency, p[7] = r->price, p[8] = r->price_low, p[9] = r->price_mid, p[10] = r->price_high;
-		p[11] = nl, p[12] = r->source;
-		res = PQexecParams(g_c,
-				   "INSERT INTO price_snapshots (" COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-				   "$11, $12, $13) ON CONFLICT (time, card_id, marketplace_id, condition, finish, language, "
-				   "currency) DO UPDATE SET price = EXCLUDED.price, price_low = EXCLUDED.price_low, "
-				   "price_mid = EXCLUDED.price_mid, price_high = EXCLUDED.price_high, "
-				   "num_listings = EXCLUDED.num_listings, source = EXCLUDED.source",
-				   13, NULL, p, NULL, NULL, 0);
+		p[0] = t;
+		for (int col = 0; col < IH_SNAP_NCOLS; col++)
+			p[1 + col] = ih_snap_text(&g_rows[i], col, tmp[col]);
+		res = PQexecParams(g_c, sql, 13, NULL, p, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			die("per-row insert");
 		PQclear(res);
@@ -143,17 +133,16 @@ static long bulk(const char *t, size_t n, long threshold)
 
 static long plain_copy(const char *t, size_t n, int binary)
 {
-	char err[512];
+	char err[512], sql[512];
 	int64_t us;
 
+	snprintf(sql, sizeof sql, "COPY price_snapshots (time, %s) FROM STDIN%s", ih_snap_sql_columns(),
+		 binary ? " (FORMAT binary)" : "");
 	if (ih_pg_time_us(g_c, t, &us, err, sizeof err) != 0) {
 		fprintf(stderr, "bench: %s\n", err);
 		exit(1);
 	}
-	if (ih_copy_snapshots(g_c,
-			      binary ? "COPY price_snapshots (" COLS ") FROM STDIN (FORMAT binary)"
-				     : "COPY price_snapshots (" COLS ") FROM STDIN",
-			      binary, t, &us, g_rows, NULL, n, NULL, err, sizeof err) != 0) {
+	if (ih_copy_snapshots(g_c, sql, binary, t, &us, g_rows, NULL, n, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "bench: %s\n", err);
 		exit(1);
 	}

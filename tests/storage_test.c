@@ -434,6 +434,100 @@ static void test_partial_failure(void)
 	free(rows);
 }
 
+/* Statements end on a card boundary: with 3 rows a card, the first of 500
+ * rows is extended to 501, and a failing card after it loses only itself
+ * and what follows. */
+static void test_card_boundary(void)
+{
+	const size_t n = 1500;
+	ih_snap_row *rows = NULL;
+	char err[512] = "";
+	long written = -1;
+
+	if (ih_test_conninfo_or_skip("card boundary") == NULL)
+		return;
+	rows = make_rows(n, "5.00");
+	for (size_t i = 0; i < n; i++) {
+		rows[i].card_id = g_card[i / 3];
+		rows[i].condition = (const char *[]){ "NM", "LP", "MP" }[i % 3];
+	}
+	for (size_t i = 501; i < 504; i++)
+		rows[i].card_id = 99999999; /* card 167: not in cards */
+	CU_ASSERT_EQUAL(ih_bulk_write_snapshots(g_c, "2024-09-03T00:00:00Z", rows, n, 500, 100000, &written, err,
+						sizeof err), IH_BULK_ERR_DB);
+	CU_ASSERT_EQUAL(written, 501);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE time = '2024-09-03T00:00:00Z'"), 501);
+	free(rows);
+}
+
+/* IH_BULK_ONE_TX: rows by card id and by scryfall id in one transaction,
+ * through statements or COPY; a failure anywhere leaves nothing. */
+static void test_one_transaction(void)
+{
+	const size_t n = 1200;
+	ih_snap_row *rows;
+	const char **sids = calloc(n, sizeof *sids);
+	int32_t *ids = calloc(n, sizeof *ids);
+	const char *when[2] = { "2024-10-01T00:00:00Z", "2024-10-02T00:00:00Z" };
+	char err[512] = "", sql[1024];
+	long written = -1;
+
+	if (ih_test_conninfo_or_skip("one transaction") == NULL) {
+		free(sids);
+		free(ids);
+		return;
+	}
+	rows = make_rows(n, "6.00");
+	/* the second half by scryfall id; language "" = the card's own */
+	for (size_t i = n / 2; i < n; i++) {
+		sids[i] = g_uuid[i % NCARDS];
+		rows[i].card_id = 0;
+		rows[i].language = i % 7 == 0 ? "" : "en";
+	}
+	sids[n - 1] = "00000000-0000-4000-8000-ffffffffffff"; /* not in cards */
+	for (int path = 0; path < 2; path++) {
+		/* path 0: statements of 500 in one transaction; 1: COPY */
+		stmt_reset();
+		CU_ASSERT_EQUAL(ih_bulk_write_snapshots_ex(g_c, when[path], rows, sids, n, 500, path == 0 ? 100000 : 500,
+							   IH_BULK_ONE_TX, ids, &written, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(written, (long)n - 1);
+		CU_ASSERT_EQUAL(ids[0], g_card[0]);
+		CU_ASSERT_EQUAL(ids[n - 2], g_card[(n - 2) % NCARDS]);
+		CU_ASSERT_EQUAL(ids[n - 1], 0);
+		CU_ASSERT_EQUAL(stmt_calls("BEGIN"), 1);
+		CU_ASSERT_EQUAL(stmt_calls("COMMIT"), 1);
+		CU_ASSERT_EQUAL(stmt_calls("INSERT INTO price_snapshots%"), path == 0 ? 2 : 1);
+		CU_ASSERT_EQUAL(stmt_calls("WITH u AS (SELECT * FROM unnest(%"), path == 0 ? 2 : 0);
+		CU_ASSERT_EQUAL(stmt_calls("WITH u AS (SELECT * FROM ih_stage_snap_sid)%"), path == 0 ? 0 : 1);
+		CU_ASSERT_EQUAL(PQtransactionStatus(g_c), PQTRANS_IDLE);
+	}
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM (SELECT card_id, condition, finish, language, currency, price, price_low, "
+		 "num_listings, source FROM price_snapshots WHERE time = '%s' EXCEPT SELECT card_id, condition, finish, "
+		 "language, currency, price, price_low, num_listings, source FROM price_snapshots WHERE time = '%s') d",
+		 when[0], when[1]);
+	CU_ASSERT_EQUAL(q(sql), 0);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM price_snapshots WHERE time = '%s' AND card_id = %d AND "
+		 "language = 'ja'", when[1], (int)g_card[(n / 2 + 2) % NCARDS]);
+	CU_ASSERT_EQUAL(q(sql), 1); /* row and card 602: 602 = 7 * 86, a ja card, language "" */
+	/* a marketplace that does not exist: the rows by scryfall id fail, the
+	 * rows by card id written before them in the transaction go too */
+	for (size_t i = n / 2; i < n; i++)
+		rows[i].marketplace_id = 32000;
+	for (int path = 0; path < 2; path++) {
+		CU_ASSERT_EQUAL(ih_bulk_write_snapshots_ex(g_c, "2024-10-03T00:00:00Z", rows, sids, n, 500,
+							   path == 0 ? 100000 : 500, IH_BULK_ONE_TX, ids, &written,
+							   err, sizeof err), IH_BULK_ERR_DB);
+		CU_ASSERT_EQUAL(written, 0);
+		CU_ASSERT_EQUAL(ids[0], 0);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE time = '2024-10-03T00:00:00Z'"), 0);
+		CU_ASSERT_EQUAL(PQtransactionStatus(g_c), PQTRANS_IDLE);
+	}
+	free(rows);
+	free(sids);
+	free(ids);
+}
+
 static void test_priority(void)
 {
 	ih_card_list l;
@@ -509,6 +603,8 @@ int main(void)
 		{ "exact money, NULLs, non-ASCII on every path", test_money_nulls_text },
 		{ "COPY stores what the upsert stores", test_copy_equals_upsert },
 		{ "a failing batch keeps committed ones", test_partial_failure },
+		{ "statements end on a card boundary", test_card_boundary },
+		{ "one transaction: by id and by scryfall id, statements and COPY", test_one_transaction },
 		{ "priority list", test_priority },
 		CU_TEST_INFO_NULL,
 	};

@@ -5,7 +5,8 @@
  * Every function takes a connection the caller owns (from core/pool), is
  * always parameterised or COPY, carries money as decimal text, and returns
  * 0 or a negative code with a message in err.  The connection should not be
- * inside a transaction: the write functions commit per batch.  Any thread,
+ * inside a transaction: the write functions commit per batch (or, asked
+ * with IH_BULK_ONE_TX, once per call).  Any thread,
  * one connection per thread.  Every call waits at most
  * database.statement_timeout_ms (core/pgexec.h); after a timeout the
  * connection is unusable (ih_pg_conn_lost) and the pool drops it on return.
@@ -40,12 +41,14 @@ enum {
 /*
  * Write n snapshots, all stamped time_iso (the cycle's start), upserting on
  * the full key (later values win, also for duplicate keys within the call).
- * Below copy_threshold rows: one multi-row INSERT ... ON CONFLICT DO UPDATE
- * and one commit per batch_size rows.  At or above it: COPY into a session
- * temp staging table, then one upsert from staging, one transaction per
- * chunk.  Every row is checked before anything is sent (IH_BULK_ERR_INPUT
- * naming the row and field).  Rows of batches already committed stay when a
- * later batch fails; *written counts the distinct rows committed.
+ * Below copy_threshold rows: multi-row INSERT ... ON CONFLICT DO UPDATE
+ * statements of batch_size rows, each extended to the end of its last card
+ * (rows of one card are consecutive), each committed.  At or above it: COPY
+ * into a session temp staging table, then one upsert from staging, one
+ * transaction per chunk.  Every row is checked before anything is sent
+ * (IH_BULK_ERR_INPUT naming the row and field).  Rows of batches already
+ * committed stay when a later batch fails; *written counts the distinct
+ * rows committed.
  */
 int ih_bulk_write_snapshots(PGconn *c, const char *time_iso, const ih_snap_row *rows, size_t n, int batch_size,
 			    long copy_threshold, long *written, char *err, size_t errlen);
@@ -60,6 +63,25 @@ int ih_bulk_write_snapshots(PGconn *c, const char *time_iso, const ih_snap_row *
 int ih_bulk_write_snapshots_by_scryfall(PGconn *c, const char *time_iso, const ih_snap_row *rows,
 					const char *const *sids, size_t n, int32_t *card_ids, long *written, char *err,
 					size_t errlen);
+
+/* ih_bulk_write_snapshots_ex flags */
+#define IH_BULK_ONE_TX 1u /* the whole call in one transaction: all of it commits, or nothing */
+
+/*
+ * Both of the above in one call: rows[i] is named by sids[i] when sids is
+ * not NULL and sids[i] is not NULL, else by rows[i].card_id.  Rows by card
+ * id are written first, then rows by scryfall id, each kind as
+ * ih_bulk_write_snapshots describes (the kind's row count against
+ * copy_threshold; rows by scryfall id are resolved in their statement or
+ * their upsert from staging).  With IH_BULK_ONE_TX: BEGIN, the statements
+ * or one COPY and upsert per kind (no chunking), COMMIT; on failure
+ * everything is rolled back and *written is 0.  Without it, as the two
+ * functions above (each statement or chunk commits).  card_ids (may be
+ * NULL) receives each row's card id, 0 when not in cards or not written.
+ */
+int ih_bulk_write_snapshots_ex(PGconn *c, const char *time_iso, const ih_snap_row *rows, const char *const *sids,
+			       size_t n, int batch_size, long copy_threshold, unsigned flags, int32_t *card_ids,
+			       long *written, char *err, size_t errlen);
 
 /* Internal knobs, for the benchmark and tests. */
 typedef enum ih_bulk_shape {

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,54 @@ int ih_bulk_cmd(PGconn *c, const char *sql, const char *what, char *err, size_t 
 	return ih_pg_exec(c, sql, -1, NULL, PGRES_COMMAND_OK, NULL, what, err, errlen) == 0 ? 0 : IH_BULK_ERR_DB;
 }
 
+#define COL(field, type, kind, key, neg_null) { #field, type, kind, offsetof(ih_snap_row, field), key, neg_null }
+const ih_snap_col ih_snap_cols[IH_SNAP_NCOLS] = {
+	COL(card_id, "int", IH_SNAP_INT4, 1, 0),
+	COL(marketplace_id, "smallint", IH_SNAP_INT2, 1, 0),
+	COL(condition, "text", IH_SNAP_TEXT, 1, 0),
+	COL(finish, "text", IH_SNAP_TEXT, 1, 0),
+	COL(language, "text", IH_SNAP_TEXT, 1, 0),
+	COL(currency, "text", IH_SNAP_TEXT, 1, 0),
+	COL(price, "numeric", IH_SNAP_NUMERIC, 0, 0),
+	COL(price_low, "numeric", IH_SNAP_NUMERIC, 0, 0),
+	COL(price_mid, "numeric", IH_SNAP_NUMERIC, 0, 0),
+	COL(price_high, "numeric", IH_SNAP_NUMERIC, 0, 0),
+	COL(num_listings, "int", IH_SNAP_INT4, 0, 1),
+	COL(source, "text", IH_SNAP_TEXT, 0, 0),
+};
+#undef COL
+
+static const char *col_str(const ih_snap_row *r, const ih_snap_col *sc)
+{
+	return *(const char *const *)(const void *)((const char *)r + sc->off);
+}
+
+/* An integer column's value; *null set by the column's NULL rule. */
+static long col_int(const ih_snap_row *r, const ih_snap_col *sc, int *null)
+{
+	const char *p = (const char *)r + sc->off;
+	long v = sc->kind == IH_SNAP_INT2 ? (long)*(const int16_t *)(const void *)p
+					  : (long)*(const int32_t *)(const void *)p;
+
+	*null = sc->neg_null && v < 0;
+	return v;
+}
+
+const char *ih_snap_text(const ih_snap_row *r, int col, char tmp[24])
+{
+	const ih_snap_col *sc = &ih_snap_cols[col];
+	int null;
+	long v;
+
+	if (sc->kind == IH_SNAP_TEXT || sc->kind == IH_SNAP_NUMERIC)
+		return col_str(r, sc);
+	v = col_int(r, sc, &null);
+	if (null)
+		return NULL;
+	snprintf(tmp, 24, "%ld", v);
+	return tmp;
+}
+
 int ih_valid_decimal(const char *s)
 {
 	size_t intd = 0, frac = 0;
@@ -97,7 +146,7 @@ int ih_valid_uuid(const char *s)
 	return 1;
 }
 
-int ih_snap_validate(const ih_snap_row *rows, size_t n, char *err, size_t errlen)
+static int validate(const ih_snap_row *rows, size_t n, int by_sid, char *err, size_t errlen)
 {
 	static const char *conds[] = { "NM", "LP", "MP", "HP", "DMG" };
 	static const char *finishes[] = { "nonfoil", "foil", "etched" };
@@ -120,7 +169,7 @@ int ih_snap_validate(const ih_snap_row *rows, size_t n, char *err, size_t errlen
 			bad = "finish (nonfoil foil etched)";
 			val = r->finish;
 		}
-		if (bad == NULL && (r->language == NULL || *r->language == '\0')) {
+		if (bad == NULL && (r->language == NULL || (*r->language == '\0' && !by_sid))) {
 			bad = "language";
 			val = r->language;
 		}
@@ -144,7 +193,7 @@ int ih_snap_validate(const ih_snap_row *rows, size_t n, char *err, size_t errlen
 			bad = "price_high (decimal text)";
 			val = r->price_high;
 		}
-		if (bad == NULL && (r->card_id <= 0 || r->marketplace_id <= 0)) {
+		if (bad == NULL && ((r->card_id <= 0 && !by_sid) || r->marketplace_id <= 0)) {
 			bad = "card_id/marketplace_id (positive)";
 			val = "";
 		}
@@ -155,6 +204,16 @@ int ih_snap_validate(const ih_snap_row *rows, size_t n, char *err, size_t errlen
 		}
 	}
 	return 0;
+}
+
+int ih_snap_validate(const ih_snap_row *rows, size_t n, char *err, size_t errlen)
+{
+	return validate(rows, n, 0, err, errlen);
+}
+
+int ih_snap_validate_by_sid(const ih_snap_row *rows, size_t n, char *err, size_t errlen)
+{
+	return validate(rows, n, 1, err, errlen);
 }
 
 /* ---- dedupe: an open-addressing hash of the key ------------------------ */
@@ -255,38 +314,25 @@ static void text_int(ih_buf *b, long v)
 	ih_buf_put(b, tmp, (size_t)k);
 }
 
-static void text_row(ih_buf *b, const char *time_text, const ih_snap_row *r)
+/* One row: time (when given), the columns (sid instead of card_id when
+ * given), ord (when > 0). */
+static void text_row(ih_buf *b, const char *time_text, const ih_snap_row *r, const char *sid, long ord)
 {
+	char tmp[24];
+
 	if (time_text != NULL) {
 		ih_buf_puts(b, time_text);
 		ih_buf_putc(b, '\t');
 	}
-	text_int(b, r->card_id);
-	ih_buf_putc(b, '\t');
-	text_int(b, r->marketplace_id);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->condition);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->finish);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->language);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->currency);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->price);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->price_low);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->price_mid);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->price_high);
-	ih_buf_putc(b, '\t');
-	if (r->num_listings < 0)
-		ih_buf_put(b, "\\N", 2);
-	else
-		text_int(b, r->num_listings);
-	ih_buf_putc(b, '\t');
-	text_field(b, r->source);
+	for (int col = 0; col < IH_SNAP_NCOLS; col++) {
+		if (col > 0)
+			ih_buf_putc(b, '\t');
+		text_field(b, col == 0 && sid != NULL ? sid : ih_snap_text(r, col, tmp));
+	}
+	if (ord > 0) {
+		ih_buf_putc(b, '\t');
+		text_int(b, ord);
+	}
 	ih_buf_putc(b, '\n');
 }
 
@@ -388,9 +434,33 @@ static void bin_numeric(ih_buf *b, const char *s)
 		bin_u16(b, dig[k]);
 }
 
-static void bin_row(ih_buf *b, const int64_t *time_us, const ih_snap_row *r)
+static void bin_value(ih_buf *b, const ih_snap_row *r, int col)
 {
-	bin_u16(b, time_us != NULL ? 13 : 12);
+	const ih_snap_col *sc = &ih_snap_cols[col];
+	int null;
+	long v;
+
+	switch (sc->kind) {
+	case IH_SNAP_TEXT: bin_text(b, col_str(r, sc)); return;
+	case IH_SNAP_NUMERIC: bin_numeric(b, col_str(r, sc)); return;
+	default: break;
+	}
+	v = col_int(r, sc, &null);
+	if (null) {
+		bin_u32(b, 0xffffffffu);
+	} else if (sc->kind == IH_SNAP_INT2) {
+		bin_u32(b, 2);
+		bin_u16(b, (uint16_t)v);
+	} else {
+		bin_u32(b, 4);
+		bin_u32(b, (uint32_t)v);
+	}
+}
+
+/* As text_row, in binary COPY's format. */
+static void bin_row(ih_buf *b, const int64_t *time_us, const ih_snap_row *r, const char *sid, long ord)
+{
+	bin_u16(b, (uint16_t)(IH_SNAP_NCOLS + (time_us != NULL) + (ord > 0)));
 	if (time_us != NULL) {
 		uint64_t t = (uint64_t)*time_us;
 
@@ -398,25 +468,16 @@ static void bin_row(ih_buf *b, const int64_t *time_us, const ih_snap_row *r)
 		bin_u32(b, (uint32_t)(t >> 32));
 		bin_u32(b, (uint32_t)t);
 	}
-	bin_u32(b, 4);
-	bin_u32(b, (uint32_t)r->card_id);
-	bin_u32(b, 2);
-	bin_u16(b, (uint16_t)r->marketplace_id);
-	bin_text(b, r->condition);
-	bin_text(b, r->finish);
-	bin_text(b, r->language);
-	bin_text(b, r->currency);
-	bin_numeric(b, r->price);
-	bin_numeric(b, r->price_low);
-	bin_numeric(b, r->price_mid);
-	bin_numeric(b, r->price_high);
-	if (r->num_listings < 0) {
-		bin_u32(b, 0xffffffffu);
-	} else {
-		bin_u32(b, 4);
-		bin_u32(b, (uint32_t)r->num_listings);
+	for (int col = 0; col < IH_SNAP_NCOLS; col++) {
+		if (col == 0 && sid != NULL)
+			bin_text(b, sid);
+		else
+			bin_value(b, r, col);
 	}
-	bin_text(b, r->source);
+	if (ord > 0) {
+		bin_u32(b, 4);
+		bin_u32(b, (uint32_t)ord);
+	}
 }
 
 /* Flush the buffer to the server once it holds this much. */
@@ -452,8 +513,11 @@ int ih_pg_time_us(PGconn *c, const char *time_iso, int64_t *us, char *err, size_
 	return ok ? 0 : IH_BULK_ERR_DB;
 }
 
-int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *time_text, const int64_t *time_us,
-		      const ih_snap_row *rows, const size_t *idx, size_t m, char *sqlstate, char *err, size_t errlen)
+/* ih_copy_snapshots and ih_copy_snapshots_by_sid: with sids, row k carries
+ * sids[k] for its card and ord k + 1. */
+static int copy_rows(PGconn *c, const char *copy_sql, int binary, const char *time_text, const int64_t *time_us,
+		     const ih_snap_row *rows, const size_t *idx, const char *const *sids, size_t m, char *sqlstate,
+		     char *err, size_t errlen)
 {
 	static const char header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 	ih_buf b = { 0 };
@@ -467,11 +531,13 @@ int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *t
 		ih_buf_put(&b, header, sizeof header - 1);
 	for (size_t k = 0; k < m && rc == 0; k++) {
 		const ih_snap_row *row = idx != NULL ? &rows[idx[k]] : &rows[k];
+		const char *sid = sids != NULL ? sids[k] : NULL;
+		long ord = sids != NULL ? (long)k + 1 : 0;
 
 		if (binary)
-			bin_row(&b, time_us, row);
+			bin_row(&b, time_us, row, sid, ord);
 		else
-			text_row(&b, time_text, row);
+			text_row(&b, time_text, row, sid, ord);
 		if (b.len >= COPY_FLUSH_BYTES || b.oom)
 			rc = send_buf(c, &b, err, errlen);
 	}
@@ -485,4 +551,16 @@ int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *t
 	else
 		(void)ih_pg_copy_end(c, "client error", NULL, "COPY", NULL, 0);
 	return rc;
+}
+
+int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *time_text, const int64_t *time_us,
+		      const ih_snap_row *rows, const size_t *idx, size_t m, char *sqlstate, char *err, size_t errlen)
+{
+	return copy_rows(c, copy_sql, binary, time_text, time_us, rows, idx, NULL, m, sqlstate, err, errlen);
+}
+
+int ih_copy_snapshots_by_sid(PGconn *c, const char *copy_sql, int binary, const ih_snap_row *rows,
+			     const char *const *sids, size_t m, char *err, size_t errlen)
+{
+	return copy_rows(c, copy_sql, binary, NULL, NULL, rows, NULL, sids, m, NULL, err, errlen);
 }

@@ -53,8 +53,52 @@ int ih_copy_snapshots(PGconn *c, const char *copy_sql, int binary, const char *t
 		      const ih_snap_row *rows, const size_t *idx, size_t m, char *sqlstate, char *err,
 		      size_t errlen);
 
+/*
+ * The snapshot columns, in ih_snap_row order: the one list every encoder
+ * reads (the unnest arrays and their casts, the VALUES rows, the staging
+ * tables, text and binary COPY, the ON CONFLICT clause).  A column is added
+ * here and in ih_snap_row, nowhere else.
+ */
+typedef enum ih_snap_kind {
+	IH_SNAP_INT4,   /* int32_t; NULL when negative if neg_null */
+	IH_SNAP_INT2,   /* int16_t, never NULL */
+	IH_SNAP_TEXT,   /* const char *, NULL is NULL */
+	IH_SNAP_NUMERIC /* const char * holding validated decimal text, NULL is NULL */
+} ih_snap_kind;
+
+typedef struct ih_snap_col {
+	const char *name; /* column of price_snapshots and of the staging tables */
+	const char *type; /* SQL type of the staging column and of the unnest array's elements */
+	ih_snap_kind kind;
+	size_t off;       /* offsetof(ih_snap_row, field) */
+	int key;          /* part of the primary key (after time): never updated on conflict */
+	int neg_null;     /* IH_SNAP_INT4: a negative value stands for NULL */
+} ih_snap_col;
+
+#define IH_SNAP_NCOLS 12
+extern const ih_snap_col ih_snap_cols[IH_SNAP_NCOLS];
+
+/* "card_id, marketplace_id, ..., source": the columns' names in order. */
+const char *ih_snap_sql_columns(void);
+/* " ON CONFLICT (time, the key columns) DO UPDATE SET" the others. */
+const char *ih_snap_sql_on_conflict(void);
+
+/* Column col of r as text (integers printed into tmp), NULL for SQL NULL. */
+const char *ih_snap_text(const ih_snap_row *r, int col, char tmp[24]);
+
+/*
+ * As ih_copy_snapshots for rows named by scryfall id, into a staging table
+ * whose columns are (sid text, the snapshot columns after card_id, ord
+ * int): rows[k] goes with sids[k] and ord k + 1, k < m.
+ */
+int ih_copy_snapshots_by_sid(PGconn *c, const char *copy_sql, int binary, const ih_snap_row *rows,
+			     const char *const *sids, size_t m, char *err, size_t errlen);
+
 /* Check every row; IH_BULK_ERR_INPUT naming the first bad row and field. */
 int ih_snap_validate(const ih_snap_row *rows, size_t n, char *err, size_t errlen);
+/* The same for rows named by scryfall id: card_id is not checked and
+ * language may be "" (the card's own). */
+int ih_snap_validate_by_sid(const ih_snap_row *rows, size_t n, char *err, size_t errlen);
 
 /*
  * Indices of the rows to write, one per distinct key, the last occurrence
