@@ -423,6 +423,8 @@ static void test_size_cap(void)
 	ih_http_response r;
 
 	ih_http_options_init(&o);
+	o.timeout_ms = 5000;
+	o.max_retries = 0;
 	o.max_response_bytes = 100;
 	CU_ASSERT_EQUAL_FATAL(ih_http_client_new(&o, &c), 0);
 	CU_ASSERT_EQUAL(t_get(c, "/big", &r), IH_ERR_FATAL);

@@ -63,10 +63,13 @@ static void test_real_clock_stop(void)
 	CU_ASSERT(b >= a);
 	CU_ASSERT(ih_clock_wall(rc) > 1e9);
 	CU_ASSERT_EQUAL(ih_clock_sleep(rc, 0.001, NULL), 0);
-	/* an hour-long sleep ends as soon as another thread sets the flag (if it
-	 * did not, this test would hang rather than pass) */
+	/* a long sleep ends as soon as another thread sets the flag; 20 s, not
+	 * an hour, so a sleep that misses the flag fails here (it returns 0, and
+	 * late) instead of hanging the suite */
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, set_flag, (void *)&stop), 0);
-	CU_ASSERT_EQUAL(ih_clock_sleep(rc, 3600, &stop), -1);
+	a = ih_clock_now(rc);
+	CU_ASSERT_EQUAL(ih_clock_sleep(rc, 20, &stop), -1);
+	CU_ASSERT(ih_clock_now(rc) - a < 10);
 	pthread_join(t, NULL);
 }
 
