@@ -4,7 +4,9 @@
  * Servers: scripts/check starts PostgreSQL and Redis and exports
  * IH_TEST_CONNINFO, IH_TEST_REDIS_PORT, IH_TEST_SERVERS (tests/servers.sh)
  * and IH_TEST_SERVERS_DIR.  A test that needs a server and finds none fails
- * when $CI is set and otherwise skips, saying so on stdout.
+ * when $CI is set and otherwise skips: it says so on stdout and the binary
+ * exits 77 (automake's SKIP) unless something failed, so a test that did not
+ * run is never reported as passed.  scripts/check fails on any SKIP.
  */
 #ifndef IH_TESTUTIL_H
 #define IH_TESTUTIL_H
@@ -16,6 +18,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Tests of this binary that skipped; ih_test_main exits 77 when nonzero. */
+static unsigned ih_test_nskipped;
+
+/*
+ * The calling test cannot run (`why`: what it lacks): say so, and count it,
+ * so the binary exits 77 (SKIP) instead of 0.  Under $CI it fails instead:
+ * there every prerequisite is provided.  The test returns after this.
+ */
+#define ih_test_skip(test, why) ih_test_skip_at((test), (why), __LINE__, __FILE__)
+static inline void ih_test_skip_at(const char *test, const char *why, unsigned line, const char *file)
+{
+	if (getenv("CI") != NULL && *getenv("CI") != '\0') {
+		char msg[512];
+
+		snprintf(msg, sizeof msg, "%s: %s, but CI is set: run the suite through scripts/check", test, why);
+		CU_assertImplementation(CU_FALSE, line, msg, file, "", CU_FALSE);
+		return;
+	}
+	printf("\n  SKIP %s: %s\n", test, why);
+	ih_test_nskipped++;
+}
+
 /* The conninfo of the test database, or NULL (test already failed/skipped). */
 static inline const char *ih_test_conninfo_or_skip(const char *test)
 {
@@ -23,11 +47,7 @@ static inline const char *ih_test_conninfo_or_skip(const char *test)
 
 	if (c != NULL && *c != '\0')
 		return c;
-	if (getenv("CI") != NULL && *getenv("CI") != '\0') {
-		CU_FAIL("IH_TEST_CONNINFO is not set but CI is: run the suite through scripts/check");
-	} else {
-		printf("\n  SKIP %s: no PostgreSQL (run through scripts/check)\n", test);
-	}
+	ih_test_skip(test, "no PostgreSQL (IH_TEST_CONNINFO unset; run through scripts/check)");
 	return NULL;
 }
 
@@ -38,11 +58,7 @@ static inline int ih_test_redis_port_or_skip(const char *test)
 
 	if (p != NULL && atoi(p) > 0)
 		return atoi(p);
-	if (getenv("CI") != NULL && *getenv("CI") != '\0') {
-		CU_FAIL("IH_TEST_REDIS_PORT is not set but CI is: run the suite through scripts/check");
-	} else {
-		printf("\n  SKIP %s: no Redis (run through scripts/check)\n", test);
-	}
+	ih_test_skip(test, "no Redis (IH_TEST_REDIS_PORT unset; run through scripts/check)");
 	return 0;
 }
 
@@ -120,7 +136,10 @@ static inline int ih_test_private_servers(void)
 	return n >= 4 ? 0 : -1;
 }
 
-/* Register `suites` and run them verbosely; exit status 0 only if all passed. */
+/*
+ * Register `suites` and run them verbosely.  The exit status: 1 if anything
+ * failed, else 77 (automake's SKIP) if any test skipped, else 0.
+ */
 static inline int ih_test_main(CU_SuiteInfo *suites)
 {
 	unsigned failed;
@@ -137,7 +156,13 @@ static inline int ih_test_main(CU_SuiteInfo *suites)
 	if (CU_get_number_of_suites_failed() > 0)
 		failed++;
 	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	if (failed)
+		return 1;
+	if (ih_test_nskipped > 0) {
+		printf("\n%u test(s) skipped: exit 77 (SKIP), not a pass\n", ih_test_nskipped);
+		return 77;
+	}
+	return 0;
 }
 
 #endif
