@@ -143,6 +143,11 @@ EXTRA_DIST += tests/skip_is_failure.sh
 if ENABLE_TESTS
 TESTS += tests/skip_is_failure.sh
 endif
+# Excerpts of real captures for plugins_parse_test (tests/data/SOURCES.md);
+# plugins/local.mk ships tests/data whole, these are named for the record.
+EXTRA_DIST += tests/data/SOURCES.md tests/data/scryfall/collection_not_found_2026.json \
+	tests/data/scryfall/search_page1.json tests/data/cardtrader/products_bp1_2022.json \
+	tests/data/cardtrader/blueprints_gnt_2022.json tests/data/cardtrader/blueprints_neo_2026.json
 # ---- end of the #12 item 3 block
 
 # ---- the fake host is the author's kit (#12 items 3 and 5) -----------------

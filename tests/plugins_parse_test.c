@@ -1,7 +1,8 @@
 /*
  * Parser tests of the four bundled plugins: our own data in the real shapes
- * (tests/data/<marketplace>/), the shared real captures when present, and
- * malformed input for each.  Links the plugins' parse code directly.
+ * and excerpts of real captures (tests/data/<marketplace>/, provenance in
+ * tests/data/SOURCES.md), and malformed input for each.  Links the plugins'
+ * parse code directly.  Every file is the project's own: nothing skips.
  */
 #include "config.h"
 
@@ -27,30 +28,6 @@ static char *data_file(const char *rel, size_t *len)
 	buf = coll_slurp(path, len);
 	if (buf == NULL)
 		CU_FAIL_FATAL("test data file missing");
-	return buf;
-}
-
-/* The shared captures, or NULL after printing a SKIP line. */
-static char *shared_file(const char *rel, size_t *len, const char *test)
-{
-	const char *top = getenv("IH_TOP_SRCDIR"), *env = getenv("IH_SHARED_FIXTURES");
-	char path[4096];
-	char *buf = NULL;
-
-	if (env != NULL) {
-		snprintf(path, sizeof path, "%s/%s", env, rel);
-		buf = coll_slurp(path, len);
-	}
-	if (buf == NULL) {
-		snprintf(path, sizeof path, "%s/../shared/fixtures/%s", top != NULL ? top : IH_TOP_SRCDIR, rel);
-		buf = coll_slurp(path, len);
-	}
-	if (buf == NULL) {
-		snprintf(path, sizeof path, "/work/shared/fixtures/%s", rel);
-		buf = coll_slurp(path, len);
-	}
-	if (buf == NULL)
-		printf("\n  SKIP %s: shared fixture %s not found (set IH_SHARED_FIXTURES)\n", test, rel);
 	return buf;
 }
 
@@ -167,43 +144,41 @@ static void test_scryfall_own_data(void)
 	free(body);
 }
 
-static void test_scryfall_shared(void)
+static void test_scryfall_real(void)
 {
 	ih_card cards[2];
 	const ih_card *chunk[2] = { &cards[0], &cards[1] };
 	const coll_snap *s;
 	size_t len;
-	char *body = shared_file("scryfall/collection_with_not_found.json", &len, "scryfall shared collection");
+	/* POST /cards/collection, 2026: one card found (MTGO-only prices), two misses */
+	char *body = data_file("scryfall/collection_not_found_2026.json", &len);
 	coll c;
 	ihp_sink sink = coll_sink(&c);
 
-	if (body != NULL) {
-		cards[0] = mkcard(10, "0001b119-a224-4d24-879c-aeb2cc9861a1", "en");
-		cards[1] = mkcard(11, "BD8FA327-DD41-4737-8F19-2CF5EB1F7CDD", "en");
-		CU_ASSERT_EQUAL(scry_parse_collection(body, len, chunk, 2, &sink), IH_OK);
-		CU_ASSERT_EQUAL(c.n, 1);
-		s = coll_find(&c, 11, NULL, "NM", "nonfoil", "en", "TIX");
-		CU_ASSERT(s != NULL && strcmp(s->price, "65.32") == 0);
-		CU_ASSERT_EQUAL(c.counts[IH_COUNT_NOT_FOUND], 1);
-		CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 0);
-		free(body);
-	}
+	cards[0] = mkcard(10, "0001b119-a224-4d24-879c-aeb2cc9861a1", "en");
+	cards[1] = mkcard(11, "BD8FA327-DD41-4737-8F19-2CF5EB1F7CDD", "en");
+	CU_ASSERT_EQUAL(scry_parse_collection(body, len, chunk, 2, &sink), IH_OK);
+	CU_ASSERT_EQUAL(c.n, 1);
+	s = coll_find(&c, 11, NULL, "NM", "nonfoil", "en", "TIX");
+	CU_ASSERT(s != NULL && strcmp(s->price, "65.32") == 0);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_NOT_FOUND], 1);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 0);
+	free(body);
 	coll_free(&c);
-	body = shared_file("scryfall/list_cards_search_page1.json", &len, "scryfall shared search page");
+
+	/* GET /cards/search, first page: a List of cards in the collection's shape */
+	body = data_file("scryfall/search_page1.json", &len);
 	sink = coll_sink(&c);
-	if (body != NULL) {
-		/* a List of cards in the same shape as a collection answer */
-		cards[0] = mkcard(20, "d99a9a7d-d9ca-4c11-80ab-e39d5943a315", "en");
-		cards[1] = mkcard(21, "c7e6915b-2077-45aa-93e7-29b5f14beb51", "en");
-		CU_ASSERT_EQUAL(scry_parse_collection(body, len, chunk, 2, &sink), IH_OK);
-		CU_ASSERT_EQUAL(c.n, 5 + 4);
-		s = coll_find(&c, 20, NULL, "NM", "foil", "en", "USD");
-		CU_ASSERT(s != NULL && strcmp(s->price, "2.99") == 0);
-		s = coll_find(&c, 21, NULL, "NM", "foil", "en", "EUR");
-		CU_ASSERT(s != NULL && strcmp(s->price, "0.48") == 0);
-		CU_ASSERT(coll_find(&c, 21, NULL, NULL, NULL, NULL, "TIX") == NULL);
-		free(body);
-	}
+	cards[0] = mkcard(20, "d99a9a7d-d9ca-4c11-80ab-e39d5943a315", "en");
+	cards[1] = mkcard(21, "c7e6915b-2077-45aa-93e7-29b5f14beb51", "en");
+	CU_ASSERT_EQUAL(scry_parse_collection(body, len, chunk, 2, &sink), IH_OK);
+	CU_ASSERT_EQUAL(c.n, 5 + 4);
+	s = coll_find(&c, 20, NULL, "NM", "foil", "en", "USD");
+	CU_ASSERT(s != NULL && strcmp(s->price, "2.99") == 0);
+	s = coll_find(&c, 21, NULL, "NM", "foil", "en", "EUR");
+	CU_ASSERT(s != NULL && strcmp(s->price, "0.48") == 0);
+	CU_ASSERT(coll_find(&c, 21, NULL, NULL, NULL, NULL, "TIX") == NULL);
+	free(body);
 	coll_free(&c);
 }
 
@@ -375,57 +350,67 @@ static void test_ct_products_language_pick(void)
 	coll_free(&c);
 }
 
-static void test_ct_shared(void)
+/* Excerpts of real answers: products of one blueprint (2022, NZD account),
+ * an expansion's export in the 2022 form and two NEO blueprints in the 2026 form. */
+static void test_ct_real(void)
 {
-	ih_card card = mkcard(1, "b2a93747-720a-4ddf-8325-36db78e0a584", "en");
+	ih_card card = mkcard(1, "b2a93747-720a-4ddf-8325-36db78e0a584", "en"), other;
 	ct_want w[1] = { { 1, &card, 0 } };
 	ct_blueprint *bp = NULL;
 	const coll_snap *s;
 	size_t len, nb = 0, i;
 	long listings = 0;
-	char *body = shared_file("cardtrader/marketplace_products_blueprint_id_1_2022.json", &len,
-	                         "cardtrader shared products");
+	char *body = data_file("cardtrader/products_bp1_2022.json", &len);
 	coll c;
 	ihp_sink sink = coll_sink(&c);
 
-	if (body != NULL) {
-		CU_ASSERT_EQUAL(ct_parse_products(body, len, w, 1, &sink), IH_OK);
-		CU_ASSERT_EQUAL(c.n, 4);
-		CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 0);
-		for (i = 0; i < c.n; i++) {
-			listings += c.s[i].num_listings;
-			CU_ASSERT_STRING_EQUAL(c.s[i].cur, "NZD");
-		}
-		CU_ASSERT_EQUAL(listings, 15);
-		s = coll_find(&c, 1, NULL, "LP", "foil", "en", "NZD");
-		CU_ASSERT(s != NULL && strcmp(s->price, "4.15") == 0 && strcmp(s->mid, "6.36") == 0 &&
-		          strcmp(s->high, "9.23") == 0 && s->num_listings == 7);
-		s = coll_find(&c, 1, NULL, "NM", "nonfoil", "en", "NZD");
-		CU_ASSERT(s != NULL && strcmp(s->price, "6.29") == 0 && strcmp(s->mid, "8.70") == 0 &&
-		          strcmp(s->high, "11.10") == 0 && s->num_listings == 2);
-		s = coll_find(&c, 1, NULL, "MP", "foil", "en", "NZD");
-		CU_ASSERT(s != NULL && strcmp(s->price, "4.07") == 0);
-		free(body);
+	/* 8 listings: MP foil 4.07; LP foil 4.15 5.54 9.23; NM foil 5.53 9.15;
+	 * NM nonfoil 6.29 11.10 (price = lowest, mid = median, high = highest) */
+	CU_ASSERT_EQUAL(ct_parse_products(body, len, w, 1, &sink), IH_OK);
+	CU_ASSERT_EQUAL(c.n, 4);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 0);
+	for (i = 0; i < c.n; i++) {
+		listings += c.s[i].num_listings;
+		CU_ASSERT_STRING_EQUAL(c.s[i].cur, "NZD");
 	}
+	CU_ASSERT_EQUAL(listings, 8);
+	CU_ASSERT_EQUAL(w[0].rows, 4);
+	s = coll_find(&c, 1, NULL, "LP", "foil", "en", "NZD");
+	CU_ASSERT(s != NULL && strcmp(s->price, "4.15") == 0 && strcmp(s->low, "4.15") == 0 &&
+	          strcmp(s->mid, "5.54") == 0 && strcmp(s->high, "9.23") == 0 && s->num_listings == 3);
+	s = coll_find(&c, 1, NULL, "NM", "nonfoil", "en", "NZD");
+	CU_ASSERT(s != NULL && strcmp(s->price, "6.29") == 0 && strcmp(s->mid, "8.70") == 0 &&
+	          strcmp(s->high, "11.10") == 0 && s->num_listings == 2);
+	s = coll_find(&c, 1, NULL, "NM", "foil", "en", "NZD");
+	CU_ASSERT(s != NULL && strcmp(s->price, "5.53") == 0 && strcmp(s->mid, "7.34") == 0 &&
+	          strcmp(s->high, "9.15") == 0 && s->num_listings == 2);
+	s = coll_find(&c, 1, NULL, "MP", "foil", "en", "NZD");
+	CU_ASSERT(s != NULL && strcmp(s->price, "4.07") == 0 && s->num_listings == 1);
+	free(body);
 	coll_free(&c);
-	body = shared_file("cardtrader/blueprints_export_expansion_id_1_2022.json", &len, "cardtrader shared export 2022");
+
+	/* 3 singles and 2 double-faced tokens (category 2, left out) */
+	body = data_file("cardtrader/blueprints_gnt_2022.json", &len);
 	sink = coll_sink(&c);
-	if (body != NULL) {
-		CU_ASSERT_EQUAL(ct_parse_blueprints(body, len, &bp, &nb, &sink), IH_OK);
-		CU_ASSERT(nb > 0 && nb < 79); /* singles only */
-		CU_ASSERT_EQUAL(ct_match_blueprint(bp, nb, &card), 6);
-		free(bp);
-		free(body);
-	}
-	body = shared_file("cardtrader/blueprints_export_neo_2026_two_records.json", &len, "cardtrader shared export 2026");
-	if (body != NULL) {
-		card.scryfall_id = "24c0d87b-0049-4beb-b9cb-6f813b7aa7dc";
-		CU_ASSERT_EQUAL(ct_parse_blueprints(body, len, &bp, &nb, &sink), IH_OK);
-		CU_ASSERT_EQUAL(nb, 2);
-		CU_ASSERT_EQUAL(ct_match_blueprint(bp, nb, &card), 203562);
-		free(bp);
-		free(body);
-	}
+	CU_ASSERT_EQUAL(ct_parse_blueprints(body, len, &bp, &nb, &sink), IH_OK);
+	CU_ASSERT_EQUAL(nb, 3);
+	CU_ASSERT_EQUAL(ct_match_blueprint(bp, nb, &card), 6);
+	memset(&other, 0, sizeof other);
+	other.scryfall_id = "00000000-0000-4000-8000-000000000009";
+	other.tcgplayer_id = 180425; /* Siege-Gang Commander by its TCGplayer id */
+	CU_ASSERT_EQUAL(ct_match_blueprint(bp, nb, &other), 7);
+	free(bp);
+	free(body);
+	coll_free(&c);
+
+	body = data_file("cardtrader/blueprints_neo_2026.json", &len);
+	sink = coll_sink(&c);
+	card.scryfall_id = "24c0d87b-0049-4beb-b9cb-6f813b7aa7dc";
+	CU_ASSERT_EQUAL(ct_parse_blueprints(body, len, &bp, &nb, &sink), IH_OK);
+	CU_ASSERT_EQUAL(nb, 2);
+	CU_ASSERT_EQUAL(ct_match_blueprint(bp, nb, &card), 203562);
+	free(bp);
+	free(body);
 	coll_free(&c);
 }
 
@@ -670,7 +655,7 @@ static CU_TestInfo money_tests[] = {
 };
 static CU_TestInfo scry_tests[] = {
 	{ "collection answer in the real shape", test_scryfall_own_data },
-	{ "shared captures", test_scryfall_shared },
+	{ "real captures (excerpts)", test_scryfall_real },
 	{ "malformed bodies", test_scryfall_malformed },
 	{ "request body", test_scryfall_body },
 	CU_TEST_INFO_NULL,
@@ -680,7 +665,7 @@ static CU_TestInfo ct_tests[] = {
 	{ "expansions, export, matching", test_ct_expansions_blueprints },
 	{ "listings folded", test_ct_products_own },
 	{ "rows go to the card of the language", test_ct_products_language_pick },
-	{ "shared captures", test_ct_shared },
+	{ "real captures (excerpts)", test_ct_real },
 	{ "malformed bodies", test_ct_malformed },
 	CU_TEST_INFO_NULL,
 };
