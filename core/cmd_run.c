@@ -14,9 +14,11 @@
 #include "base/conf.h"
 #include "host/dispatch.h"
 #include "host/host.h"
+#include "host/instances.h"
+#include "host/summary.h"
 #include "net/http.h"
 #include "base/log.h"
-#include "host/scheduler.h"
+#include "cmd_run.h"
 
 static ih_host *signal_host;
 /* written by the signal handlers, read by the main thread: sig_atomic_t,

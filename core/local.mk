@@ -6,13 +6,15 @@
 #   store/   pool, bounded calls, bulk writes, cache (base)
 #   loader/  plugin probing, checks, listing         (base)
 #   import/  Scryfall bulk import                    (store, net, base)
-#   host/    host, runs, dispatch, scheduler         (loader, store, net, base)
-#   core/    main, cli, the import and migrate modes (everything)
+#   host/    host, runs, instances, dispatch         (loader, store, net, base)
+#   core/    main, cli, and the modes: run (--once, the daemon), import,
+#            migrate                                  (everything)
 noinst_LTLIBRARIES += core/libihcore.la
 core_libihcore_la_SOURCES = \
 	core/cli.c core/cli.h \
 	core/cmd_import.c core/cmd_import.h \
-	core/cmd_migrate.c core/cmd_migrate.h
+	core/cmd_migrate.c core/cmd_migrate.h \
+	core/cmd_run.c core/cmd_run.h
 core_libihcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSONC_CFLAGS) $(LIBPQ_CFLAGS) \
 	$(HIREDIS_CFLAGS) $(LIBCURL_CFLAGS) $(ZLIB_CFLAGS)
 core_libihcore_la_LIBADD = $(LIBCONFIG_LIBS) $(JSONC_LIBS) $(LIBPQ_LIBS) $(HIREDIS_LIBS) \

@@ -11,7 +11,7 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "loader/plugin_loader.h"
-#include "host/scheduler.h"
+#include "cmd_run.h"
 
 /*
  * Load the config for a mode.  Without -c/$INGESTHOST_CONFIG a missing

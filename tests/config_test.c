@@ -152,6 +152,18 @@ static void test_bind_plugin_keys(void)
 	CU_ASSERT_EQUAL(ih_pc_int(pc, "max_retries", &v), 0);
 	CU_ASSERT_EQUAL(v, 5); /* from ingest.max_retries */
 	CU_ASSERT_TRUE(ih_pc_enabled(pc));
+	{
+		/* the one resolved accessor agrees with the view */
+		ih_plugin_settings ps;
+
+		ih_pc_settings(pc, &ps);
+		CU_ASSERT_EQUAL(ps.freshness, 86400);
+		CU_ASSERT_EQUAL(ps.max_retries, 5);
+		CU_ASSERT_DOUBLE_EQUAL(ps.requests_per_second, 2.5, 1e-9);
+		CU_ASSERT_STRING_EQUAL(ps.base_url, "https://api.example/v2");
+		CU_ASSERT_EQUAL(ps.timeout_ms, 30000);
+		CU_ASSERT_TRUE(ps.enabled);
+	}
 	/* printing masks the secret */
 	mem = open_memstream(&buf, &len);
 	ih_plugin_config_print(pc, "mkt", mem);

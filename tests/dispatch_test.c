@@ -18,6 +18,8 @@
 #include "host/dispatch.h"
 #include "fixtures.h"
 #include "host/host.h"
+#include "host/instances.h"
+#include "host/summary.h"
 #include "net/http.h"
 #include "responder.h"
 #include "host/run.h"
@@ -501,11 +503,57 @@ static void test_sighup_picks_up_plugin(void)
 
 static int fifo_fd = -1;
 
-/* Opens the FIFO for writing: returns once the plugin blocks reading it. */
+/*
+ * A clock the test moves by hand (sleeps move it too, as the fake clock's
+ * do), so the deadline comes when the plugin is known to be blocked, not
+ * when a loaded machine happens to get there.
+ */
+static pthread_mutex_t hand_mu = PTHREAD_MUTEX_INITIALIZER;
+static double hand_t;
+
+static double hand_now(void *ud)
+{
+	double t;
+
+	(void)ud;
+	pthread_mutex_lock(&hand_mu);
+	t = hand_t;
+	pthread_mutex_unlock(&hand_mu);
+	return t;
+}
+
+static void hand_move(double s)
+{
+	pthread_mutex_lock(&hand_mu);
+	hand_t += s;
+	pthread_mutex_unlock(&hand_mu);
+}
+
+static int hand_sleep(void *ud, double s, const atomic_int *stop)
+{
+	(void)ud;
+	if (stop != NULL && *stop)
+		return -1;
+	hand_move(s);
+	return 0;
+}
+
+static const ih_clock hand_clock = { hand_now, hand_sleep, NULL, NULL };
+
+/*
+ * Opens the FIFO for writing, which returns once the plugin blocks reading
+ * it; then moves the clock past the deadline, waits until the run was told
+ * to stop, and moves it past stop_wait: the cycle returns with the run alive.
+ */
 static void *open_fifo(void *arg)
 {
-	(void)arg;
+	ih_host *h = arg;
+
 	fifo_fd = open(fifo, O_WRONLY);
+	hand_move(g_deadline + 1);
+	for (int i = 0; i < 600 && h->inst[0]->live != NULL && h->inst[0]->live->stop_cause == IH_STOP_NONE; i++)
+		usleep(50000);
+	hand_move(g_stop_wait + 1);
 	return NULL;
 }
 
@@ -533,8 +581,9 @@ static void rewrite_conf(int deadline, int stop_wait, int batch)
 }
 
 /*
- * fx_block over 300 cards with a deadline and stop_wait of 1 s: one cycle,
- * which returns with the run still blocked in collect (ignoring stop).
+ * fx_block over 300 cards with a deadline and stop_wait of 100 s on the
+ * hand-moved clock: one cycle, which returns with the run still blocked in
+ * collect (ignoring stop).
  */
 static int blocked_cycle(ih_host *h, ih_cycle *c1)
 {
@@ -544,8 +593,8 @@ static int blocked_cycle(ih_host *h, ih_cycle *c1)
 
 	reset_data(300);
 	set_plugins(names);
-	rewrite_conf(1, 1, 500);
-	if (open_host_clock(h, ih_clock_real()) != 0 || pthread_create(&t, NULL, open_fifo, NULL) != 0)
+	rewrite_conf(100, 100, 500);
+	if (open_host_clock(h, &hand_clock) != 0 || pthread_create(&t, NULL, open_fifo, h) != 0)
 		return -1;
 	rc = ih_dispatch_cycle(h, c1);
 	pthread_join(t, NULL); /* the plugin opened the FIFO: it is blocked reading it */
@@ -733,7 +782,7 @@ static void test_outage_past_deadline(void)
 	}
 	reset_data(600);
 	set_plugins(names);
-	rewrite_conf(3, 10, 100);
+	rewrite_conf(6, 10, 100);
 	CU_ASSERT_FATAL(open_host_clock(&h, ih_clock_real()) == 0);
 	stop_at = rsp_count("/multi") + 3;
 	rsp_on_request("/multi", stop_pg_at, NULL);

@@ -16,6 +16,8 @@
 #include "base/conf.h"
 #include "host/dispatch.h"
 #include "host/host.h"
+#include "host/instances.h"
+#include "host/summary.h"
 #include "net/http.h"
 #include "mockmarket/expected.h"
 #include "mockmarket/universe.h"

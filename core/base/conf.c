@@ -1,3 +1,8 @@
+/*
+ * conf -- the host's key table, and loading and checking a config file
+ * against it (conf_bind.c builds a plugin's view, conf_print.c prints and
+ * masks).
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -7,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "base/conf.h"
+#include "base/conf_int.h"
 
 /* ---- error list ------------------------------------------------------ */
 
@@ -48,16 +52,9 @@ void ih_errors_clear(ih_errors *e)
 
 /* ---- the host's key table -------------------------------------------- */
 
-#define NORANGE 1, 0
 #define OFF(field) offsetof(ih_config, field)
 
-typedef struct host_key {
-	const char *group;
-	ih_config_key k;
-	size_t off;
-} host_key;
-
-static const host_key host_keys[] = {
+const host_key ih_conf_host_keys[] = {
 	{ "database", { "conninfo", IH_CFG_STRING, "host=127.0.0.1 port=5432 dbname=prices", NORANGE, 1, 0,
 			"libpq connection string" }, OFF(database.conninfo) },
 	{ "database", { "pool_size", IH_CFG_INT, "8", 1, 256, 0, 0, "connections in the pool" }, OFF(database.pool_size) },
@@ -103,13 +100,12 @@ static const host_key host_keys[] = {
 	{ "plugins", { "dir", IH_CFG_STRING, IH_PLUGINDIR, NORANGE, 0, 0, "directory scanned for *.so" },
 	  OFF(plugins.dir) },
 };
-#define N_HOST_KEYS (sizeof host_keys / sizeof host_keys[0])
+const size_t ih_conf_nhost_keys = sizeof ih_conf_host_keys / sizeof ih_conf_host_keys[0];
 
-static const char *const groups[] = { "database", "redis", "cache", "ingest", "log", "plugins" };
-#define N_GROUPS (sizeof groups / sizeof groups[0])
+const char *const ih_conf_groups[] = { "database", "redis", "cache", "ingest", "log", "plugins", NULL };
 
 /* Keys every plugin section accepts; defaults resolved in ih_config_bind. */
-static const ih_config_key common_keys[] = {
+const ih_config_key ih_conf_common_keys[] = {
 	{ "enabled", IH_CFG_BOOL, "true", NORANGE, 0, 0, "take part in cycles" },
 	{ "base_url", IH_CFG_STRING, NULL, NORANGE, 0, 0, "API root (https://, or http:// to loopback)" },
 	{ "timeout_ms", IH_CFG_INT, "30000", 1, 3600000, 0, 0, "total time per request" },
@@ -121,7 +117,7 @@ static const ih_config_key common_keys[] = {
 	{ NULL, IH_CFG_END, NULL, 0, 0, 0, 0, NULL },
 };
 
-static const char *type_name(ih_config_type t)
+const char *ih_conf_type_name(ih_config_type t)
 {
 	switch (t) {
 	case IH_CFG_STRING: return "a string";
@@ -153,17 +149,17 @@ static void valid_host_keys(const char *group, char *buf, size_t len)
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < N_HOST_KEYS; i++) {
-		if (strcmp(host_keys[i].group, group) != 0)
+	for (size_t i = 0; i < ih_conf_nhost_keys; i++) {
+		if (strcmp(ih_conf_host_keys[i].group, group) != 0)
 			continue;
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s", used ? ", " : "",
-					 host_keys[i].k.name);
+					 ih_conf_host_keys[i].k.name);
 		if (used >= len)
 			return;
 	}
 }
 
-static void append_keys(const ih_config_key *keys, char *buf, size_t len)
+void ih_conf_append_keys(const ih_config_key *keys, char *buf, size_t len)
 {
 	size_t used = strlen(buf);
 
@@ -175,12 +171,6 @@ static void append_keys(const ih_config_key *keys, char *buf, size_t len)
 }
 
 /* ---- typed conversion, shared by host and plugin keys ----------------- */
-
-typedef struct typed {
-	char *s;
-	long long i;
-	double d;
-} typed;
 
 /* Check a libconfig setting against a key spec; fill *v.  0 or -1. */
 static int convert(const ih_config_key *k, config_setting_t *s, const char *where, typed *v, ih_errors *errs)
@@ -226,12 +216,12 @@ static int convert(const ih_config_key *k, config_setting_t *s, const char *wher
 	}
 	return 0;
 wrong:
-	ih_errors_add(errs, "%s: %s must be %s, not %s", where, k->name, type_name(k->type), setting_type_name(t));
+	ih_errors_add(errs, "%s: %s must be %s, not %s", where, k->name, ih_conf_type_name(k->type), setting_type_name(t));
 	return -1;
 }
 
 /* Parse a default written as text. */
-static void parse_default(const ih_config_key *k, typed *v)
+void ih_conf_parse_default(const ih_config_key *k, typed *v)
 {
 	memset(v, 0, sizeof *v);
 	if (k->default_value == NULL)
@@ -266,11 +256,11 @@ ih_config *ih_config_defaults(void)
 
 	if (cfg == NULL)
 		return NULL;
-	for (size_t i = 0; i < N_HOST_KEYS; i++) {
+	for (size_t i = 0; i < ih_conf_nhost_keys; i++) {
 		typed v;
 
-		parse_default(&host_keys[i].k, &v);
-		store_host(cfg, &host_keys[i], &v);
+		ih_conf_parse_default(&ih_conf_host_keys[i].k, &v);
+		store_host(cfg, &ih_conf_host_keys[i], &v);
 	}
 	return cfg;
 }
@@ -348,9 +338,9 @@ static void load_group(ih_config *cfg, config_setting_t *grp, const char *path, 
 			load_plugin_section(cfg, s, path, errs);
 			continue;
 		}
-		for (size_t j = 0; j < N_HOST_KEYS; j++)
-			if (strcmp(host_keys[j].group, gname) == 0 && strcmp(host_keys[j].k.name, name) == 0)
-				hk = &host_keys[j];
+		for (size_t j = 0; j < ih_conf_nhost_keys; j++)
+			if (strcmp(ih_conf_host_keys[j].group, gname) == 0 && strcmp(ih_conf_host_keys[j].k.name, name) == 0)
+				hk = &ih_conf_host_keys[j];
 		if (hk == NULL) {
 			char valid[512];
 
@@ -408,8 +398,8 @@ int ih_config_load(const char *path, ih_config **out, ih_errors *errs)
 		const char *name = config_setting_name(g);
 		int known = 0;
 
-		for (size_t j = 0; j < N_GROUPS; j++)
-			known |= strcmp(groups[j], name) == 0;
+		for (size_t j = 0; j < IH_CONF_NGROUPS; j++)
+			known |= strcmp(ih_conf_groups[j], name) == 0;
 		if (!known) {
 			ih_errors_add(errs,
 				      "%s:%d: unknown group '%s'; valid groups: database, redis, cache, ingest, log, plugins",
@@ -437,12 +427,12 @@ int ih_config_load(const char *path, ih_config **out, ih_errors *errs)
 		for (size_t j = 0; j < sec->n; j++) {
 			const ih_cfg_value *v = &sec->vals[j];
 
-			for (const ih_config_key *k = common_keys; k->name; k++) {
+			for (const ih_config_key *k = ih_conf_common_keys; k->name; k++) {
 				if (strcmp(k->name, v->key) != 0)
 					continue;
-				if (k->type != v->type && !(k->type == IH_CFG_DOUBLE && v->type == IH_CFG_INT))
+				if ((int)k->type != (int)v->type && !(k->type == IH_CFG_DOUBLE && v->type == IH_CFG_INT))
 					ih_errors_add(errs, "%s:%d: plugins.%s: %s must be %s, not %s", path, v->line,
-						      sec->name, k->name, type_name(k->type), type_name(v->type));
+						      sec->name, k->name, ih_conf_type_name(k->type), ih_conf_type_name(v->type));
 				else if (k->min <= k->max && (v->d < k->min || v->d > k->max))
 					ih_errors_add(errs,
 						      "%s:%d: plugins.%s: %s = %g is out of range: must be between %g and %g",
@@ -462,9 +452,9 @@ void ih_config_free(ih_config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	for (size_t i = 0; i < N_HOST_KEYS; i++)
-		if (host_keys[i].k.type == IH_CFG_STRING)
-			free(*(char **)(void *)((char *)cfg + host_keys[i].off));
+	for (size_t i = 0; i < ih_conf_nhost_keys; i++)
+		if (ih_conf_host_keys[i].k.type == IH_CFG_STRING)
+			free(*(char **)(void *)((char *)cfg + ih_conf_host_keys[i].off));
 	for (size_t i = 0; i < cfg->nsections; i++) {
 		for (size_t j = 0; j < cfg->sections[i].n; j++) {
 			free(cfg->sections[i].vals[j].key);
@@ -496,338 +486,3 @@ int ih_config_plugin_enabled(const ih_config *cfg, const char *name)
 	return 1;
 }
 
-/* ---- plugin views ----------------------------------------------------- */
-
-typedef struct pc_entry {
-	const ih_config_key *k;
-	typed v;
-	int set; /* has a value (from the file or a default) */
-} pc_entry;
-
-struct ih_plugin_config {
-	pc_entry *e;
-	size_t n;
-};
-
-static pc_entry *pc_find(const ih_plugin_config *pc, const char *key)
-{
-	for (size_t i = 0; pc != NULL && i < pc->n; i++)
-		if (strcmp(pc->e[i].k->name, key) == 0)
-			return &pc->e[i];
-	return NULL;
-}
-
-static void set_default_text(pc_entry *e, const char *text)
-{
-	ih_config_key k = *e->k;
-
-	k.default_value = text;
-	free(e->v.s);
-	parse_default(&k, &e->v);
-	e->set = text != NULL;
-}
-
-ih_plugin_config *ih_config_bind(const ih_config *cfg, const char *name, const ih_plugin_descriptor *desc,
-				 ih_errors *errs)
-{
-	const ih_plugin_section *sec = ih_config_section(cfg, name);
-	const ih_config_key *own = desc != NULL ? desc->config_keys : NULL;
-	const char *path = cfg->path != NULL ? cfg->path : "(defaults)";
-	ih_plugin_config *pc;
-	size_t nown = 0, before = errs->n;
-	char text[64];
-
-	for (const ih_config_key *k = own; k != NULL && k->name != NULL; k++)
-		nown++;
-	pc = calloc(1, sizeof *pc);
-	if (pc == NULL)
-		return NULL;
-	pc->e = calloc(nown + sizeof common_keys / sizeof common_keys[0], sizeof *pc->e);
-	if (pc->e == NULL) {
-		free(pc);
-		return NULL;
-	}
-	for (const ih_config_key *k = common_keys; k->name; k++) {
-		pc->e[pc->n].k = k;
-		parse_default(k, &pc->e[pc->n].v);
-		pc->e[pc->n].set = k->default_value != NULL;
-		pc->n++;
-	}
-	for (size_t i = 0; i < nown; i++) {
-		if (pc_find(pc, own[i].name) != NULL)
-			continue; /* a plugin cannot redefine a common key */
-		pc->e[pc->n].k = &own[i];
-		parse_default(&own[i], &pc->e[pc->n].v);
-		pc->e[pc->n].set = own[i].default_value != NULL;
-		pc->n++;
-	}
-	/* Defaults that depend on the descriptor and on [ingest]. */
-	if (desc != NULL && desc->default_base_url != NULL)
-		set_default_text(pc_find(pc, "base_url"), desc->default_base_url);
-	snprintf(text, sizeof text, "%g",
-		 desc != NULL && desc->default_requests_per_second > 0 ? desc->default_requests_per_second : 10.0);
-	set_default_text(pc_find(pc, "requests_per_second"), text);
-	snprintf(text, sizeof text, "%lld", cfg->ingest.max_retries);
-	set_default_text(pc_find(pc, "max_retries"), text);
-	snprintf(text, sizeof text, "%lld",
-		 desc != NULL && desc->default_freshness > 0 ? (long long)desc->default_freshness : cfg->ingest.freshness);
-	set_default_text(pc_find(pc, "freshness"), text);
-	snprintf(text, sizeof text, "ingesthost/%s (%s)", PACKAGE_VERSION, name);
-	set_default_text(pc_find(pc, "user_agent"), text);
-
-	for (size_t j = 0; sec != NULL && j < sec->n; j++) {
-		const ih_cfg_value *v = &sec->vals[j];
-		pc_entry *e = pc_find(pc, v->key);
-
-		if (e == NULL) {
-			char valid[1024] = "";
-
-			append_keys(common_keys, valid, sizeof valid);
-			append_keys(own, valid, sizeof valid);
-			ih_errors_add(errs, "%s:%d: unknown key '%s' in plugins.%s; valid keys: %s", path, v->line,
-				      v->key, name, valid);
-			continue;
-		}
-		if (e->k->type != v->type && !(e->k->type == IH_CFG_DOUBLE && v->type == IH_CFG_INT)) {
-			ih_errors_add(errs, "%s:%d: plugins.%s: %s must be %s, not %s", path, v->line, name, v->key,
-				      type_name(e->k->type), type_name(v->type));
-			continue;
-		}
-		if (e->k->min <= e->k->max && (v->type == IH_CFG_INT || v->type == IH_CFG_DOUBLE) &&
-		    (v->d < e->k->min || v->d > e->k->max)) {
-			ih_errors_add(errs, "%s:%d: plugins.%s: %s = %g is out of range: must be between %g and %g", path,
-				      v->line, name, v->key, v->d, e->k->min, e->k->max);
-			continue;
-		}
-		free(e->v.s);
-		e->v.s = v->s != NULL ? strdup(v->s) : NULL;
-		e->v.i = v->i;
-		e->v.d = v->d;
-		e->set = 1;
-	}
-	for (size_t i = 0; i < pc->n; i++)
-		if (pc->e[i].k->required && !pc->e[i].set)
-			ih_errors_add(errs, "%s:%d: plugins.%s: required key '%s' is missing (%s)", path,
-				      sec != NULL ? sec->line : 0, name, pc->e[i].k->name,
-				      pc->e[i].k->help != NULL ? pc->e[i].k->help : "see the plugin's documentation");
-	if (errs->n > before) {
-		ih_plugin_config_free(pc);
-		return NULL;
-	}
-	return pc;
-}
-
-void ih_plugin_config_free(ih_plugin_config *pc)
-{
-	if (pc == NULL)
-		return;
-	for (size_t i = 0; i < pc->n; i++)
-		free(pc->e[i].v.s);
-	free(pc->e);
-	free(pc);
-}
-
-const char *ih_pc_string(const ih_plugin_config *pc, const char *key)
-{
-	pc_entry *e = pc_find(pc, key);
-
-	return e != NULL && e->set && e->k->type == IH_CFG_STRING ? e->v.s : NULL;
-}
-
-int ih_pc_int(const ih_plugin_config *pc, const char *key, long long *out)
-{
-	pc_entry *e = pc_find(pc, key);
-
-	if (e == NULL || !e->set || (e->k->type != IH_CFG_INT && e->k->type != IH_CFG_BOOL))
-		return -1;
-	*out = e->v.i;
-	return 0;
-}
-
-int ih_pc_bool(const ih_plugin_config *pc, const char *key, int *out)
-{
-	pc_entry *e = pc_find(pc, key);
-
-	if (e == NULL || !e->set || e->k->type != IH_CFG_BOOL)
-		return -1;
-	*out = (int)e->v.i;
-	return 0;
-}
-
-int ih_pc_double(const ih_plugin_config *pc, const char *key, double *out)
-{
-	pc_entry *e = pc_find(pc, key);
-
-	if (e == NULL || !e->set || (e->k->type != IH_CFG_DOUBLE && e->k->type != IH_CFG_INT))
-		return -1;
-	*out = e->k->type == IH_CFG_INT ? (double)e->v.i : e->v.d;
-	return 0;
-}
-
-int ih_pc_enabled(const ih_plugin_config *pc)
-{
-	int b = 1;
-
-	ih_pc_bool(pc, "enabled", &b);
-	return b;
-}
-
-/* ---- printing --------------------------------------------------------- */
-
-/*
- * Masking a libpq connection string.  libpq itself parses it
- * (PQconninfoParse: key=value with blanks around '=', single quotes and
- * backslash escapes, and postgresql:// or postgres:// URIs with userinfo,
- * host lists and query parameters), so the masker never disagrees with the
- * connection about where a value ends.  The result is rebuilt in key=value
- * form, in libpq's option order, whatever form was written: a URI
- * "postgresql://u:pw@h:5432/db?sslmode=require" prints as
- * "host=h port=5432 dbname=db user=u password=*** sslmode=require".  Every
- * value of a secret key is "***": libpq marks those with dispchar '*'
- * (password, sslpassword); a key whose name says password or secret is
- * masked as well, for keys a newer libpq adds.  A dbname that is itself a
- * connection string (libpq expands the first one) is masked the same way.
- * What libpq cannot parse is not shown at all: its error message may quote
- * a piece of the string, so neither is printed.
- */
-#define CONNINFO_MASK "***"
-#define CONNINFO_UNPARSABLE "(unparsable conninfo, not shown)"
-
-static int secret_conn_key(const PQconninfoOption *o)
-{
-	return (o->dispchar != NULL && strchr(o->dispchar, '*') != NULL) || strstr(o->keyword, "password") != NULL ||
-	       strstr(o->keyword, "secret") != NULL;
-}
-
-/* A value as libpq reads it back: bare when it can be, else single-quoted
- * with ' and \ escaped. */
-static void put_conn_value(FILE *m, const char *v)
-{
-	int bare = *v != '\0';
-
-	for (const char *p = v; *p && bare; p++)
-		bare = !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v' ||
-			 *p == '\'' || *p == '\\');
-	if (bare) {
-		fputs(v, m);
-		return;
-	}
-	fputc('\'', m);
-	for (const char *p = v; *p; p++) {
-		if (*p == '\'' || *p == '\\')
-			fputc('\\', m);
-		fputc(*p, m);
-	}
-	fputc('\'', m);
-}
-
-/* A dbname libpq would expand as a connection string. */
-static int looks_like_conninfo(const char *v)
-{
-	return strchr(v, '=') != NULL || strncmp(v, "postgresql://", 13) == 0 || strncmp(v, "postgres://", 11) == 0;
-}
-
-char *ih_mask_conninfo(const char *conninfo)
-{
-	PQconninfoOption *opts;
-	char *errmsg = NULL, *out = NULL;
-	size_t len = 0;
-	FILE *m;
-	int n = 0;
-
-	opts = PQconninfoParse(conninfo != NULL ? conninfo : "", &errmsg);
-	PQfreemem(errmsg); /* never printed: it may quote a piece of the string */
-	if (opts == NULL)
-		return strdup(CONNINFO_UNPARSABLE);
-	m = open_memstream(&out, &len);
-	if (m == NULL) {
-		PQconninfoFree(opts);
-		return NULL;
-	}
-	for (const PQconninfoOption *o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL)
-			continue;
-		fprintf(m, "%s%s=", n++ ? " " : "", o->keyword);
-		if (secret_conn_key(o)) {
-			fputs(CONNINFO_MASK, m);
-		} else if (strcmp(o->keyword, "dbname") == 0 && looks_like_conninfo(o->val)) {
-			char *inner = ih_mask_conninfo(o->val);
-
-			put_conn_value(m, inner != NULL && strcmp(inner, CONNINFO_UNPARSABLE) != 0 ? inner : CONNINFO_MASK);
-			free(inner);
-		} else {
-			put_conn_value(m, o->val);
-		}
-	}
-	PQconninfoFree(opts);
-	if (fclose(m) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-static void print_value(FILE *f, const ih_config_key *k, const typed *v, int set)
-{
-	if (!set) {
-		fprintf(f, "(unset)");
-		return;
-	}
-	/* a secret of any type is masked; an empty string shows it is unset */
-	if (k->secret && (k->type != IH_CFG_STRING || (v->s != NULL && v->s[0] != '\0'))) {
-		fputs(k->type == IH_CFG_STRING ? "\"********\"" : "********", f);
-		return;
-	}
-	switch (k->type) {
-	case IH_CFG_STRING:
-		fprintf(f, "\"%s\"", v->s != NULL ? v->s : "");
-		break;
-	case IH_CFG_BOOL: fprintf(f, "%s", v->i ? "true" : "false"); break;
-	case IH_CFG_INT: fprintf(f, "%lld", v->i); break;
-	case IH_CFG_DOUBLE: fprintf(f, "%g", v->d); break;
-	default: break;
-	}
-}
-
-void ih_config_print(const ih_config *cfg, FILE *f)
-{
-	for (size_t g = 0; g < N_GROUPS; g++) {
-		fprintf(f, "%s: {\n", groups[g]);
-		for (size_t i = 0; i < N_HOST_KEYS; i++) {
-			const host_key *hk = &host_keys[i];
-			const char *base = (const char *)cfg + hk->off;
-			typed v = { 0 };
-
-			if (strcmp(hk->group, groups[g]) != 0)
-				continue;
-			if (hk->k.type == IH_CFG_STRING)
-				v.s = *(char *const *)(const void *)base;
-			else if (hk->k.type == IH_CFG_BOOL)
-				v.i = *(const int *)(const void *)base;
-			else
-				v.i = *(const long long *)(const void *)base;
-			fprintf(f, "  %s = ", hk->k.name);
-			if (strcmp(hk->k.name, "conninfo") == 0) {
-				char *m = ih_mask_conninfo(v.s);
-
-				fprintf(f, "\"%s\"", m != NULL ? m : "");
-				free(m);
-			} else {
-				print_value(f, &hk->k, &v, 1);
-			}
-			fprintf(f, ";\n");
-		}
-		fprintf(f, "};\n");
-	}
-}
-
-void ih_plugin_config_print(const ih_plugin_config *pc, const char *name, FILE *f)
-{
-	fprintf(f, "plugins.%s: {\n", name);
-	for (size_t i = 0; i < pc->n; i++) {
-		fprintf(f, "  %s = ", pc->e[i].k->name);
-		print_value(f, pc->e[i].k, &pc->e[i].v, pc->e[i].set);
-		fprintf(f, ";\n");
-	}
-	fprintf(f, "};\n");
-}

@@ -124,6 +124,21 @@ int ih_pc_double(const ih_plugin_config *pc, const char *key, double *out);
 /* Convenience for the host: 1 if enabled (default true). */
 int ih_pc_enabled(const ih_plugin_config *pc);
 
+/*
+ * A plugin's effective common settings: each its section's value, else the
+ * default resolved once when the view was bound (the descriptor's own
+ * default, then [ingest]'s: freshness, max_retries).  The one place those
+ * fallbacks are read.  Strings are owned by the view.
+ */
+typedef struct ih_plugin_settings {
+	int enabled;
+	const char *base_url;    /* NULL when neither set nor defaulted */
+	const char *user_agent;
+	long long timeout_ms, connect_timeout_ms, max_retries, freshness;
+	double requests_per_second;
+} ih_plugin_settings;
+void ih_pc_settings(const ih_plugin_config *pc, ih_plugin_settings *out);
+
 /* Print the effective config: every key marked secret (host table or the
  * plugin's own table) as ********, database.conninfo through ih_mask_conninfo. */
 void ih_config_print(const ih_config *cfg, FILE *f);

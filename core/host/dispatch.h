@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "host/host.h"
-#include "host/host_services.h"
 #include "host/run.h"
 
 typedef struct ih_cycle {
@@ -43,9 +42,5 @@ void ih_cycle_free(ih_cycle *c);
  */
 size_t ih_dispatch_drain(ih_host *h);
 
-/* Print the per-plugin table, the JSON object, or one log line. */
-void ih_cycle_print_table(const ih_cycle *c, FILE *f);
-void ih_cycle_print_json(const ih_cycle *c, FILE *f);
-void ih_cycle_log(const ih_cycle *c);
 
 #endif

@@ -34,6 +34,14 @@ typedef struct ih_instance {
 	ih_complaint busy;   /* "still busy" warned once */
 } ih_instance;
 
+/* The context behind a plugin's opaque ih_ctx: its instance, the host, and
+ * the run in progress (NULL outside a run: init, shutdown). */
+struct ih_ctx {
+	struct ih_instance *inst;
+	struct ih_host *host;
+	struct ih_run *run;
+};
+
 typedef struct ih_host {
 	struct ih_config *cfg;   /* owned */
 	struct ih_pool *pool;
@@ -61,24 +69,5 @@ int ih_host_start(ih_host *h, struct ih_config *cfg, const struct ih_clock *cloc
  * is in place and retries on its own).
  */
 int ih_host_reopen(ih_host *h, int pool, int cache, char *err, size_t errlen);
-
-/*
- * Scan plugins.dir, load every plugin listed ok (and, when nonly > 0, named
- * in only[]), bind its config section, make sure its marketplace row exists
- * and call its init.  Problems with one plugin are logged and skip it;
- * config errors are collected in errs and fail the call (returns -1).
- * Returns -2 when the database is unreachable.
- */
-int ih_host_load_plugins(ih_host *h, const char *const *only, size_t nonly, struct ih_errors *errs);
-/*
- * shutdown() every instance and dlclose it -- except an instance whose run
- * is still alive (ih_instance.live): its library may still be executing,
- * so it is left loaded and logged, and h->leaked is set.  Drain the runs
- * first (ih_dispatch_drain).
- */
-void ih_host_unload_plugins(ih_host *h);
-/* Unload plugins, close cache and pool, free the config (the pool, cache
- * and config stay when a run that never returned may still use them). */
-void ih_host_stop(ih_host *h);
 
 #endif

@@ -93,10 +93,10 @@ static int copy_cards(ih_run *r, const ih_card_list *l)
 
 static void settings(ih_run *r, const ih_config *cfg, const ih_plugin_config *pc)
 {
-	long long freshness = cfg->ingest.freshness;
+	ih_plugin_settings ps;
 
-	ih_pc_int(pc, "freshness", &freshness);
-	r->set.freshness = (long)freshness;
+	ih_pc_settings(pc, &ps);
+	r->set.freshness = (long)ps.freshness;
 	r->set.batch_size = (int)cfg->ingest.batch_size;
 	r->set.copy_threshold = (long)cfg->ingest.copy_threshold;
 	r->set.max_buffered_rows = (long)cfg->ingest.max_buffered_rows;

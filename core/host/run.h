@@ -22,7 +22,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "host/host.h"
-#include "host/host_services.h"
 
 struct ih_card_list;
 

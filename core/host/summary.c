@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "host/dispatch.h"
+#include "host/summary.h"
 #include "base/log.h"
 
 void ih_cycle_print_table(const ih_cycle *c, FILE *f)
