@@ -5,7 +5,7 @@ IH_SQL_MIGRATIONS = sql/001_schema.sql sql/002_runs.sql
 
 core_libihcore_la_SOURCES += \
 	core/store/migrate.c core/store/migrate.h \
-	core/store/pgexec.c core/store/pgexec.h \
+	core/store/pgexec.c core/store/pgexec.h core/store/pgexec_int.h core/store/pgsession.c \
 	core/store/pool.c core/store/pool.h \
 	core/store/bulk.h core/store/bulk_int.h core/store/bulk_copy.c core/store/bulk_snap.c \
 	core/store/bulk_cards.c \

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "store/pgexec.h"
+#include "store/pgexec_int.h"
 
 /* A wait longer than this logs one line. */
 #define WARN_AFTER_MS 5000
@@ -84,12 +85,6 @@ void ih_pg_oneline(char *dst, size_t len, const char *what, const char *msg)
 
 /* ---- per-connection state, attached through libpq's event API ------------ */
 
-typedef struct conn_info {
-	long long start_us; /* the backend's backend_start, as microseconds */
-	int have_start;
-	int broken; /* dropped after a timeout */
-} conn_info;
-
 static int conn_event(PGEventId id, void *info, void *pass)
 {
 	(void)pass;
@@ -106,6 +101,30 @@ static conn_info *info_of(const PGconn *c)
 	return c != NULL ? PQinstanceData(c, conn_event) : NULL;
 }
 
+conn_info *ih_pg_info_attach(PGconn *c, char *err, size_t errlen)
+{
+	conn_info *ci = info_of(c);
+
+	if (ci != NULL)
+		return ci;
+	ci = calloc(1, sizeof *ci);
+	if (ci == NULL) {
+		ih_pg_oneline(err, errlen, "setting up the session", "out of memory");
+		return NULL;
+	}
+	if (!PQregisterEventProc(c, conn_event, "ingesthost", NULL)) {
+		free(ci);
+		ih_pg_oneline(err, errlen, "setting up the session", "cannot register the libpq event procedure");
+		return NULL;
+	}
+	if (!PQsetInstanceData(c, conn_event, ci)) {
+		free(ci);
+		ih_pg_oneline(err, errlen, "setting up the session", "cannot attach the connection state");
+		return NULL;
+	}
+	return ci;
+}
+
 int ih_pg_conn_lost(PGconn *c)
 {
 	const conn_info *ci = info_of(c);
@@ -115,20 +134,11 @@ int ih_pg_conn_lost(PGconn *c)
 
 /* ---- backends left behind -------------------------------------------------- */
 
-typedef struct orphan {
-	int pid;
-	long long start_us;
-	char app[64];
-	char key[256]; /* host|port|dbname */
-} orphan;
-
-#define MAX_ORPHANS 32
-
 static pthread_mutex_t g_omu = PTHREAD_MUTEX_INITIALIZER;
 static orphan g_orphans[MAX_ORPHANS];
 static int g_norphans;
 
-static void server_key(PGconn *c, char *out, size_t len)
+void ih_pg_server_key(PGconn *c, char *out, size_t len)
 {
 	const char *h = PQhost(c), *p = PQport(c), *d = PQdb(c);
 
@@ -147,13 +157,37 @@ static void orphan_add(PGconn *c)
 	o.pid = PQbackendPID(c);
 	o.start_us = ci->start_us;
 	snprintf(o.app, sizeof o.app, "%s", app != NULL ? app : "");
-	server_key(c, o.key, sizeof o.key);
+	ih_pg_server_key(c, o.key, sizeof o.key);
 	pthread_mutex_lock(&g_omu);
 	if (g_norphans == MAX_ORPHANS) { /* forget the oldest */
 		memmove(&g_orphans[0], &g_orphans[1], (MAX_ORPHANS - 1) * sizeof g_orphans[0]);
 		g_norphans--;
 	}
 	g_orphans[g_norphans++] = o;
+	pthread_mutex_unlock(&g_omu);
+}
+
+int ih_pg_orphans_take(const char *key, orphan *out)
+{
+	int n = 0, j = 0;
+
+	pthread_mutex_lock(&g_omu);
+	for (int i = 0; i < g_norphans; i++) {
+		if (strcmp(g_orphans[i].key, key) == 0)
+			out[n++] = g_orphans[i];
+		else
+			g_orphans[j++] = g_orphans[i];
+	}
+	g_norphans = j;
+	pthread_mutex_unlock(&g_omu);
+	return n;
+}
+
+void ih_pg_orphans_put_back(const orphan *v, int n)
+{
+	pthread_mutex_lock(&g_omu);
+	for (int i = 0; i < n && g_norphans < MAX_ORPHANS; i++)
+		g_orphans[g_norphans++] = v[i];
 	pthread_mutex_unlock(&g_omu);
 }
 
@@ -486,146 +520,6 @@ void ih_pg_rollback(PGconn *c)
 
 	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
 		(void)ih_pg_exec(c, "ROLLBACK", -1, NULL, PGRES_COMMAND_OK, NULL, "rolling back", NULL, 0);
-}
-
-/* ---- session set-up -------------------------------------------------------- */
-
-static int app_is_ours(const char *s)
-{
-	return s != NULL && (strcmp(s, "ingesthost") == 0 || strncmp(s, "ingesthost/", 11) == 0);
-}
-
-void ih_pg_app_name(char *out, size_t len)
-{
-	const char *ctx = ih_log_get_context();
-	char name[64];
-
-	/* as the server stores it: 63 bytes, printable ASCII, so that the
-	 * reported value compares equal and costs no further round trip */
-	snprintf(name, sizeof name, ctx != NULL && *ctx ? "ingesthost/%s" : "ingesthost", ctx);
-	for (char *p = name; *p; p++)
-		if (*p < 32 || *p > 126)
-			*p = '?';
-	snprintf(out, len, "%s", name);
-}
-
-int ih_pg_set_application_name(PGconn *c, char *err, size_t errlen)
-{
-	const char *cur = c != NULL ? PQparameterStatus(c, "application_name") : NULL;
-	char name[64];
-	const char *params[1] = { name };
-
-	if (!app_is_ours(cur))
-		return 0; /* the user's own name, or no connection */
-	ih_pg_app_name(name, sizeof name);
-	if (strcmp(cur, name) == 0)
-		return 0;
-	return ih_pg_exec(c, "SELECT set_config('application_name', $1, false)", 1, params, PGRES_TUPLES_OK, NULL,
-			  "setting application_name", err, errlen);
-}
-
-int ih_pg_conn_setup(PGconn *c, char *err, size_t errlen)
-{
-	conn_info *ci = info_of(c);
-	char tmo[16], idle[16], intv[16], cnt[16], app[64];
-	const char *params[5] = { tmo, idle, intv, cnt, NULL };
-	int ki, kv, kc;
-	PGresult *r;
-
-	if (ci == NULL) {
-		ci = calloc(1, sizeof *ci);
-		if (ci == NULL) {
-			ih_pg_oneline(err, errlen, "setting up the session", "out of memory");
-			return -1;
-		}
-		if (!PQregisterEventProc(c, conn_event, "ingesthost", NULL)) {
-			free(ci);
-			ih_pg_oneline(err, errlen, "setting up the session", "cannot register the libpq event procedure");
-			return -1;
-		}
-		if (!PQsetInstanceData(c, conn_event, ci)) {
-			free(ci);
-			ih_pg_oneline(err, errlen, "setting up the session", "cannot attach the connection state");
-			return -1;
-		}
-	}
-	ih_pg_keepalives(&ki, &kv, &kc);
-	snprintf(tmo, sizeof tmo, "%d", ih_pg_statement_timeout_ms());
-	snprintf(idle, sizeof idle, "%d", ki);
-	snprintf(intv, sizeof intv, "%d", kv);
-	snprintf(cnt, sizeof cnt, "%d", kc);
-	if (app_is_ours(PQparameterStatus(c, "application_name"))) {
-		ih_pg_app_name(app, sizeof app);
-		params[4] = app;
-	}
-	if (ih_pg_exec(c,
-		       "SELECT set_config('statement_timeout', $1, false), "
-		       "set_config('idle_in_transaction_session_timeout', $1, false), "
-		       "set_config('tcp_keepalives_idle', $2, false), set_config('tcp_keepalives_interval', $3, false), "
-		       "set_config('tcp_keepalives_count', $4, false), "
-		       "set_config('application_name', coalesce($5, current_setting('application_name')), false), "
-		       "(SELECT (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_stat_activity "
-		       "WHERE pid = pg_backend_pid())",
-		       5, params, PGRES_TUPLES_OK, &r, "setting up the session", err, errlen) != 0)
-		return -1;
-	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 6)) {
-		ci->start_us = strtoll(PQgetvalue(r, 0, 6), NULL, 10);
-		ci->have_start = 1;
-	}
-	PQclear(r);
-	return 0;
-}
-
-/* ---- terminating what timed out ------------------------------------------- */
-
-int ih_pg_reap_orphans(PGconn *c)
-{
-	orphan mine[MAX_ORPHANS];
-	char key[256], err[512];
-	int n = 0, done = 0, i, j;
-
-	server_key(c, key, sizeof key);
-	pthread_mutex_lock(&g_omu);
-	for (i = 0, j = 0; i < g_norphans; i++) {
-		if (strcmp(g_orphans[i].key, key) == 0)
-			mine[n++] = g_orphans[i];
-		else
-			g_orphans[j++] = g_orphans[i];
-	}
-	g_norphans = j;
-	pthread_mutex_unlock(&g_omu);
-	for (i = 0; i < n; i++) {
-		char pid[16], start[24];
-		const char *params[3] = { pid, mine[i].app, start };
-		PGresult *r;
-
-		snprintf(pid, sizeof pid, "%d", mine[i].pid);
-		snprintf(start, sizeof start, "%lld", mine[i].start_us);
-		/* pid, name and start time: a reused pid is never someone else's */
-		if (ih_pg_exec(c,
-			       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1::int "
-			       "AND application_name = $2 "
-			       "AND (extract(epoch FROM backend_start) * 1000000)::bigint = $3::bigint",
-			       3, params, PGRES_TUPLES_OK, &r, "terminating a backend that did not answer", err,
-			       sizeof err) != 0) {
-			ih_warn("%s", err);
-			if (ih_pg_conn_lost(c)) { /* the next connection tries again */
-				pthread_mutex_lock(&g_omu);
-				for (; i < n && g_norphans < MAX_ORPHANS; i++)
-					g_orphans[g_norphans++] = mine[i];
-				pthread_mutex_unlock(&g_omu);
-				return -1;
-			}
-			continue;
-		}
-		if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
-			ih_notice("terminated PostgreSQL backend %d, whose connection had stopped answering",
-				  mine[i].pid);
-			done++;
-		}
-		PQclear(r);
-	}
-	return done;
 }
 
 void ih_pg_finish(PGconn *c)
