@@ -7,6 +7,7 @@
 
 #include "store/bulk.h"
 #include "cli.h"
+#include "cmd_db.h"
 #include "cmd_import.h"
 #include "base/conf.h"
 #include "net/http.h"
@@ -64,18 +65,9 @@ int ih_cmd_import(const struct ih_cli *cli, struct ih_config *cfg)
 		fprintf(stderr, "ingesthost: import scryfall: give FILE, '-' for stdin, or --download\n");
 		return IH_EXIT_USAGE;
 	}
-	ih_pg_set_statement_timeout_ms((int)cfg->database.statement_timeout_ms);
-	c = ih_pg_connect(cfg->database.conninfo, (int)cfg->database.connect_timeout, err, sizeof err);
-	if (c == NULL) {
-		char *masked = ih_mask_conninfo(cfg->database.conninfo);
-
-		fprintf(stderr,
-			"ingesthost: cannot connect to PostgreSQL with \"%s\": %s\n"
-			"  check that the server is running and reachable, and database.conninfo in %s\n",
-			masked != NULL ? masked : "", err, cli->config_path);
-		free(masked);
+	c = ih_cmd_connect(cli, cfg);
+	if (c == NULL)
 		return IH_EXIT_INFRA;
-	}
 	if (!schema_ready(c, err, sizeof err)) {
 		rc = ih_pg_conn_lost(c) ? IH_EXIT_INFRA : IH_EXIT_USAGE;
 		fprintf(stderr, "ingesthost: import scryfall: %s\n", err);

@@ -5,6 +5,7 @@
 
 #include "store/bulk.h"
 #include "cli.h"
+#include "cmd_db.h"
 #include "cmd_migrate.h"
 #include "base/conf.h"
 #include "base/log.h"
@@ -43,19 +44,9 @@ int ih_cmd_migrate(const struct ih_cli *cli, struct ih_config *cfg)
 	int applied = 0, version = 0;
 	PGconn *c;
 
-	ih_pg_set_statement_timeout_ms((int)cfg->database.statement_timeout_ms);
-	c = ih_pg_connect(cfg->database.conninfo, (int)cfg->database.connect_timeout, err, sizeof err);
-	if (c == NULL) {
-		char *masked = ih_mask_conninfo(cfg->database.conninfo);
-
-		fprintf(stderr,
-			"ingesthost: cannot connect to PostgreSQL with \"%s\": %s\n"
-			"  check that the server is running and reachable, and database.conninfo in %s "
-			"(host, port, dbname, user, password)\n",
-			masked != NULL ? masked : "", err, cli->config_path);
-		free(masked);
+	c = ih_cmd_connect(cli, cfg);
+	if (c == NULL)
 		return IH_EXIT_INFRA;
-	}
 	if (ih_migrate(c, ih_migrations, ih_nmigrations, &applied, &version, err, sizeof err) != 0) {
 		int lost = ih_pg_conn_lost(c);
 

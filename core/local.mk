@@ -12,6 +12,7 @@
 noinst_LTLIBRARIES += core/libihcore.la
 core_libihcore_la_SOURCES = \
 	core/cli.c core/cli.h \
+	core/cmd_db.c core/cmd_db.h \
 	core/cmd_import.c core/cmd_import.h \
 	core/cmd_migrate.c core/cmd_migrate.h \
 	core/cmd_run.c core/cmd_run.h

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "host/dispatch.h"
@@ -28,6 +29,17 @@ void ih_cycle_print_table(const ih_cycle *c, FILE *f)
 	}
 }
 
+/* The counters of a run, in the order CONTRACT §2 lists them. */
+static const struct {
+	const char *name;
+	size_t off;
+} counts[] = {
+#define COUNT(f) { #f, offsetof(ih_run_stats, f) }
+	COUNT(requested), COUNT(cache_hits), COUNT(fresh), COUNT(fetched), COUNT(written), COUNT(unwritten),
+	COUNT(cached_rows), COUNT(unmatched), COUNT(rejected), COUNT(not_found), COUNT(requests), COUNT(retries),
+#undef COUNT
+};
+
 static json_object *cycle_json(const ih_cycle *c)
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array();
@@ -41,18 +53,10 @@ static json_object *cycle_json(const ih_cycle *c)
 		json_object_object_add(p, "name", json_object_new_string(r->name));
 		json_object_object_add(p, "status", json_object_new_string(r->status));
 		json_object_object_add(p, "error", r->error[0] ? json_object_new_string(r->error) : NULL);
-		json_object_object_add(p, "requested", json_object_new_int64(r->requested));
-		json_object_object_add(p, "cache_hits", json_object_new_int64(r->cache_hits));
-		json_object_object_add(p, "fresh", json_object_new_int64(r->fresh));
-		json_object_object_add(p, "fetched", json_object_new_int64(r->fetched));
-		json_object_object_add(p, "written", json_object_new_int64(r->written));
-		json_object_object_add(p, "unwritten", json_object_new_int64(r->unwritten));
-		json_object_object_add(p, "cached_rows", json_object_new_int64(r->cached_rows));
-		json_object_object_add(p, "unmatched", json_object_new_int64(r->unmatched));
-		json_object_object_add(p, "rejected", json_object_new_int64(r->rejected));
-		json_object_object_add(p, "not_found", json_object_new_int64(r->not_found));
-		json_object_object_add(p, "requests", json_object_new_int64(r->requests));
-		json_object_object_add(p, "retries", json_object_new_int64(r->retries));
+		for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+			json_object_object_add(p, counts[k].name,
+					       json_object_new_int64(*(const long *)(const void *)((const char *)r +
+												   counts[k].off)));
 		json_object_object_add(p, "seconds", json_object_new_double(r->seconds));
 		json_object_array_add(arr, p);
 	}

@@ -374,6 +374,16 @@ static int failed(call *k, const PGresult *r, char *err, size_t errlen)
 	return -1;
 }
 
+/* Unless w already failed: send what is queued, then read every result. */
+static int flush_collect(call *k, int w, PGresult **last)
+{
+	if (w == W_OK)
+		w = flush_out(k);
+	if (w == W_OK)
+		w = collect(k, last);
+	return w;
+}
+
 static int status_ok(ExecStatusType st, int want)
 {
 	if (want < 0)
@@ -398,9 +408,7 @@ int ih_pg_exec(PGconn *c, const char *sql, int nparams, const char *const *param
 		sent = PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (!sent)
 		return failed(&k, NULL, err, errlen);
-	w = flush_out(&k);
-	if (w == W_OK)
-		w = collect(&k, &r);
+	w = flush_collect(&k, W_OK, &r);
 	if (w == W_TIMEOUT) {
 		PQclear(r);
 		return timed_out(&k, err, errlen);
@@ -481,10 +489,7 @@ int ih_pg_copy_end(PGconn *c, const char *abort_msg, char *sqlstate, const char 
 	w = put_copy(&k, NULL, 0, 1, abort_msg, &refused);
 	if (refused)
 		return failed(&k, NULL, err, errlen);
-	if (w == W_OK)
-		w = flush_out(&k);
-	if (w == W_OK)
-		w = collect(&k, &r);
+	w = flush_collect(&k, w, &r);
 	if (w == W_TIMEOUT) {
 		PQclear(r);
 		return timed_out(&k, err, errlen);
