@@ -342,7 +342,7 @@ static void test_cache_then_db_freshness(void)
 	CU_ASSERT_EQUAL(rows_of("fx_ok"), 300);
 }
 
-/* 5,000 cards: one freshness read per plugin and ceil(rows/500) writes. */
+/* 5,000 cards: one freshness read per plugin and at most ceil(rows/500) writes. */
 static void test_statement_counts(void)
 {
 	static const char *const names[] = { "fx_ok", "fx_rl", NULL };
@@ -371,7 +371,10 @@ static void test_statement_counts(void)
 			"AND query ILIKE 'INSERT INTO price_snapshots%'");
 	printf("\n  freshness reads %ld, snapshot writes %ld\n", fresh_reads, writes);
 	CU_ASSERT_EQUAL(fresh_reads, 2);      /* one per plugin */
-	CU_ASSERT_EQUAL(writes, 2 * 10);      /* ceil(5000 / 500) per plugin */
+	/* the writer takes the batches queued behind a write together, in one
+	 * transaction (COPY and one upsert from 2,000 rows): at least one write
+	 * per plugin, never more than ceil(5000 / 500) */
+	CU_ASSERT(writes >= 2 && writes <= 2 * 10);
 	unlink(conf);
 	write_conf(1000, 3600);
 }
@@ -900,7 +903,7 @@ int main(void)
 	static CU_TestInfo tests[] = {
 		{ "four plugins: ok, auth_failed, rate-limited then ok, late failure", test_four_plugins },
 		{ "cache hits and fresh cards are not fetched", test_cache_then_db_freshness },
-		{ "5,000 cards: one read and ceil(n/500) writes per plugin", test_statement_counts },
+		{ "5,000 cards: one read and at most ceil(n/500) writes per plugin", test_statement_counts },
 		{ "exit codes 0, 1, 2, 3", test_exit_codes },
 		{ "SIGTERM mid-cycle loses nothing", test_sigterm_loses_nothing },
 		{ "SIGHUP picks up a dropped-in plugin", test_sighup_picks_up_plugin },

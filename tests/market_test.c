@@ -312,19 +312,21 @@ static void test_full_cycle(void)
 	exec_sql("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
 	CU_ASSERT_EQUAL_FATAL(cycle(NULL, 0, &cyc), 0);
 	{
-		/* Mana Pool's rows resolve through the identity map inside their write:
-		 * one statement per batch of 500, no separate lookups */
+		/* Mana Pool's rows resolve through the identity map inside their write,
+		 * no separate lookups: at most one statement per batch of 500 (queued
+		 * batches are written together, from 2,000 rows as COPY and one
+		 * upsert from staging, also a WITH u AS ... statement) */
 		const ih_run_stats *mp = run_of(&cyc, "manapool");
 		long batches = (mp->written + mp->unmatched + 499) / 500, calls = -1;
 		PGconn *c = PQconnectdb(conninfo);
 		PGresult *r = PQexec(c, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d "
 					"ON d.oid = s.dbid WHERE d.datname = current_database() AND s.toplevel "
-					"AND query ILIKE 'WITH u AS (SELECT * FROM unnest(%'");
+					"AND query ILIKE 'WITH u AS (SELECT * FROM %'");
 
 		if (PQresultStatus(r) == PGRES_TUPLES_OK)
 			calls = atol(PQgetvalue(r, 0, 0));
 		printf("\n  Mana Pool: %ld rows in %ld statements", mp->written + mp->unmatched, calls);
-		CU_ASSERT_EQUAL(calls, batches);
+		CU_ASSERT(calls >= 1 && calls <= batches);
 		PQclear(r);
 		PQfinish(c);
 	}

@@ -20,6 +20,12 @@
 #define RETRY_MAX 5.0
 /* While a write keeps failing, one log line per this many seconds. */
 #define RETRY_LOG_EVERY 30.0
+/* Rows the writer takes together from the queue into one transaction (a
+ * single batch is always taken whole).  10x the default copy_threshold:
+ * large enough that a backlog goes through COPY, small enough that one
+ * transaction stays well inside the statement timeout and a failed flush
+ * repeats little. */
+#define FLUSH_MAX_ROWS 20000
 
 /* A buffered row: fixed-size fields, validated lengths, no allocation. */
 typedef struct row {
@@ -33,7 +39,7 @@ typedef struct row {
 	int32_t num_listings;
 } row;
 
-/* Rows of whole cards, written in one statement, and the no-price cards. */
+/* Rows of whole cards, written in one commit, and the no-price cards. */
 typedef struct batch {
 	row *rows;
 	size_t n, cap;
@@ -49,7 +55,7 @@ struct ih_emitter {
 	batch *open;         /* being filled: the plugin's thread only */
 	pthread_mutex_t mu;  /* guards everything below */
 	pthread_cond_t cv;   /* the queue or the writer's state changed */
-	batch *head, *tail;  /* closed batches, oldest first; head is being written */
+	batch *head, *tail;  /* closed batches, oldest first; the first few are being written */
 	long queued;         /* rows in closed batches */
 	int closing;         /* no more batches: the writer exits when the queue is empty */
 	int gave_up;         /* past the give-up time with a failed write */
@@ -517,27 +523,39 @@ static void to_snap(const ih_emitter *em, const row *r, ih_snap_row *d)
 	d->source = em->o.source;
 }
 
+/* The batches of one flush: `n` batches from `first`, `rows` rows. */
+typedef struct flush {
+	batch *first;
+	size_t n, rows;
+} flush;
+
 /*
- * One attempt at a batch: resolve the rows named by scryfall id when the
+ * One attempt at a flush: resolve the rows named by scryfall id when the
  * cache must be consulted, drop the rows of marked cards (bulk runs), write
- * the rest (one statement for rows with an id, one for rows by scryfall id),
- * and list the cards to mark.  The batch itself is not changed, so a failed
- * attempt can be repeated as it was.
+ * the rest in one transaction (statements of batch_size rows, or COPY at or
+ * above copy_threshold), and list the cards to mark.  The batches are not
+ * changed, so a failed attempt can be repeated as it was.
  */
-static int write_once(ih_emitter *em, const batch *b, outcome *out, char *err, size_t errlen)
+static int write_once(ih_emitter *em, const flush *f, outcome *out, char *err, size_t errlen)
 {
-	size_t n = b->n, nid = 0, nsid = 0, nhit = 0;
-	int32_t *ids = calloc(n + 1, sizeof *ids), *hitids = NULL, *sidids = calloc(n + 1, sizeof *sidids);
+	size_t n = f->rows, nw = 0, nhit = 0, ndone = 0;
+	const row **rp = calloc(n + 1, sizeof *rp);
+	int32_t *ids = calloc(n + 1, sizeof *ids), *hitids = NULL, *cids = calloc(n + 1, sizeof *cids);
 	const char **sids = calloc(n + 1, sizeof *sids);
 	uint8_t *hit = NULL;
-	ih_snap_row *byid = calloc(n + 1, sizeof *byid), *bysid = calloc(n + 1, sizeof *bysid);
-	long w1 = 0, w2 = 0;
+	ih_snap_row *snaps = calloc(n + 1, sizeof *snaps);
+	const batch *b = f->first;
 	PGconn *c = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
-	out->mark = calloc(n + b->ndone + 1, sizeof *out->mark);
-	if (ids == NULL || sidids == NULL || sids == NULL || byid == NULL || bysid == NULL || out->mark == NULL) {
+	for (size_t i = 0, k = 0; i < f->n; i++, b = b->next) {
+		for (size_t j = 0; rp != NULL && j < b->n; j++)
+			rp[k++] = &b->rows[j];
+		ndone += b->ndone;
+	}
+	out->mark = calloc(n + ndone + 1, sizeof *out->mark);
+	if (rp == NULL || ids == NULL || cids == NULL || sids == NULL || snaps == NULL || out->mark == NULL) {
 		snprintf(err, errlen, "out of memory writing %zu rows", n);
 		goto out;
 	}
@@ -545,19 +563,19 @@ static int write_once(ih_emitter *em, const batch *b, outcome *out, char *err, s
 	if (c == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		ids[i] = b->rows[i].card_id;
+		ids[i] = rp[i]->card_id;
 	if (em->o.filter_cached && em->o.cache != NULL) {
 		size_t k = 0, nu;
 
 		for (size_t i = 0; i < n; i++)
 			if (ids[i] == 0)
-				sids[k++] = b->rows[i].scryfall_id;
+				sids[k++] = rp[i]->scryfall_id;
 		if (k > 0) {
-			if (ih_bulk_resolve_scryfall(c, sids, k, sidids, err, errlen) != 0)
+			if (ih_bulk_resolve_scryfall(c, sids, k, cids, err, errlen) != 0)
 				goto out;
 			for (size_t i = 0, j = 0; i < n; i++)
 				if (ids[i] == 0)
-					ids[i] = sidids[j++];
+					ids[i] = cids[j++];
 		}
 		hitids = malloc((n + 1) * sizeof *hitids);
 		hit = calloc(n + 1, 1);
@@ -574,38 +592,30 @@ static int write_once(ih_emitter *em, const batch *b, outcome *out, char *err, s
 		out->cache_hits = (long)nhit;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const row *r = &b->rows[i];
+		const row *r = rp[i];
 
 		if (nhit > 0 && ids[i] > 0 && marked_in(hitids, nhit, ids[i])) {
 			out->cached_rows++;
 			continue;
 		}
-		if (r->card_id > 0) {
-			to_snap(em, r, &byid[nid++]);
-		} else {
-			sids[nsid] = r->scryfall_id;
-			to_snap(em, r, &bysid[nsid++]);
-		}
+		sids[nw] = r->card_id > 0 ? NULL : r->scryfall_id;
+		to_snap(em, r, &snaps[nw++]);
 	}
-	/* one statement per kind: the whole batch in one commit */
-	if (nid > 0 && ih_bulk_write_snapshots(c, em->o.cycle_time, byid, nid, (int)nid, em->o.copy_threshold, &w1,
-					       err, errlen) != 0)
+	/* the whole flush in one transaction: one commit, or none */
+	if (ih_bulk_write_snapshots_ex(c, em->o.cycle_time, snaps, sids, nw, em->o.batch_size, em->o.copy_threshold,
+				       IH_BULK_ONE_TX, cids, &out->written, err, errlen) != 0)
 		goto out;
-	if (nsid > 0 && ih_bulk_write_snapshots_by_scryfall(c, em->o.cycle_time, bysid, sids, nsid, sidids, &w2, err,
-							    errlen) != 0)
-		goto out;
-	for (size_t i = 0; i < nid; i++)
-		out->mark[out->nmark++] = byid[i].card_id;
-	for (size_t i = 0; i < nsid; i++) {
-		if (sidids[i] == 0)
-			out->unmatched++;
+	for (size_t i = 0; i < nw; i++) {
+		if (cids[i] != 0)
+			out->mark[out->nmark++] = cids[i];
 		else
-			out->mark[out->nmark++] = sidids[i];
+			out->unmatched++;
 	}
-	for (size_t i = 0; i < b->ndone; i++)
-		out->mark[out->nmark++] = b->done[i];
+	b = f->first;
+	for (size_t i = 0; i < f->n; i++, b = b->next)
+		for (size_t j = 0; j < b->ndone; j++)
+			out->mark[out->nmark++] = b->done[j];
 	out->nmark = uniq(out->mark, out->nmark);
-	out->written = w1 + w2;
 	rc = 0;
 out:
 	if (c != NULL)
@@ -614,18 +624,18 @@ out:
 		free(out->mark);
 		out->mark = NULL;
 	}
+	free(rp);
 	free(ids);
-	free(sidids);
+	free(cids);
 	free(sids);
-	free(byid);
-	free(bysid);
+	free(snaps);
 	free(hitids);
 	free(hit);
 	return rc;
 }
 
-/* Write one batch, retrying until it is written or the give-up time passes. */
-static void write_batch(ih_emitter *em, batch *b)
+/* Write one flush, retrying until it is written or the give-up time passes. */
+static void write_flush(ih_emitter *em, const flush *f)
 {
 	const ih_clock *clk = em->o.clock;
 	double wait = RETRY_MIN, first_fail = 0, logged_at = 0;
@@ -635,7 +645,7 @@ static void write_batch(ih_emitter *em, batch *b)
 	for (long attempt = 1;; attempt++) {
 		double now;
 
-		if (write_once(em, b, &o, err, sizeof err) == 0) {
+		if (write_once(em, f, &o, err, sizeof err) == 0) {
 			if (em->o.cache != NULL && o.nmark > 0)
 				ih_cache_mark(em->o.cache, em->o.marketplace_id, o.mark, o.nmark, em->o.cycle_time);
 			pthread_mutex_lock(&em->mu);
@@ -646,7 +656,7 @@ static void write_batch(ih_emitter *em, batch *b)
 			em->st.marked += em->o.cache != NULL ? (long)o.nmark : 0;
 			pthread_mutex_unlock(&em->mu);
 			if (attempt > 1)
-				ih_notice("the database is back: wrote %zu rows after %ld attempts in %.1f s", b->n,
+				ih_notice("the database is back: wrote %zu rows after %ld attempts in %.1f s", f->rows,
 					  attempt, ih_clock_now(clk) - first_fail);
 			free(o.mark);
 			return;
@@ -661,7 +671,7 @@ static void write_batch(ih_emitter *em, batch *b)
 			em->gave_up = 1;
 			pthread_mutex_unlock(&em->mu);
 			ih_err("giving up %zu rows after %ld attempts: the run's deadline has come (%s); their cards "
-			       "stay unmarked and are fetched again next cycle", b->n, attempt, err);
+			       "stay unmarked and are fetched again next cycle", f->rows, attempt, err);
 			return;
 		}
 		if (wait > em->o.give_up_at - now)
@@ -670,12 +680,25 @@ static void write_batch(ih_emitter *em, batch *b)
 		pthread_mutex_unlock(&em->mu);
 		if (attempt == 1 || now - logged_at >= RETRY_LOG_EVERY) {
 			ih_warn("writing %zu rows failed (attempt %ld), kept in memory and retried until the deadline "
-				"in %.0f s: %s", b->n, attempt, em->o.give_up_at - now, err);
+				"in %.0f s: %s", f->rows, attempt, em->o.give_up_at - now, err);
 			logged_at = now;
 		}
 		ih_clock_sleep(clk, wait, &em->kick);
 		wait = wait * 2 > RETRY_MAX ? RETRY_MAX : wait * 2;
 	}
+}
+
+/* The queued batches the next flush takes, oldest first: at least one, and
+ * more while the total stays within FLUSH_MAX_ROWS.  Caller holds mu. */
+static flush next_flush(const ih_emitter *em)
+{
+	flush f = { em->head, 1, em->head->n };
+
+	for (const batch *b = em->head->next; b != NULL && f.rows + b->n <= FLUSH_MAX_ROWS; b = b->next) {
+		f.n++;
+		f.rows += b->n;
+	}
+	return f;
 }
 
 static void *writer_main(void *arg)
@@ -688,26 +711,30 @@ static void *writer_main(void *arg)
 	ih_log_set_context(ctx);
 	pthread_mutex_lock(&em->mu);
 	for (;;) {
-		batch *b;
+		flush f;
 		int skip;
 
 		while (em->head == NULL && !em->closing)
 			pthread_cond_wait(&em->cv, &em->mu);
 		if (em->head == NULL)
 			break;
-		b = em->head;
+		f = next_flush(em);
 		skip = em->gave_up;
 		pthread_mutex_unlock(&em->mu);
 		if (!skip)
-			write_batch(em, b);
+			write_flush(em, &f);
 		pthread_mutex_lock(&em->mu);
 		if (em->gave_up)
-			em->st.unwritten += (long)b->n;
-		em->head = b->next;
+			em->st.unwritten += (long)f.rows;
+		for (size_t i = 0; i < f.n; i++) {
+			batch *b = em->head;
+
+			em->head = b->next;
+			batch_free(b);
+		}
 		if (em->head == NULL)
 			em->tail = NULL;
-		em->queued -= (long)b->n;
-		batch_free(b);
+		em->queued -= (long)f.rows;
 		pthread_cond_broadcast(&em->cv);
 	}
 	pthread_mutex_unlock(&em->mu);

@@ -4,15 +4,23 @@
  *
  * One emitter per plugin run.  The plugin's thread adds rows; they gather in
  * an open batch that is closed on a card boundary once it holds batch_size
- * rows, so all of a card's rows go in one batch (one statement, one commit).
- * The writer thread writes closed batches in order: rows named by scryfall
- * id are resolved through the identity map, a bulk run's rows of cards the
- * cache marks are dropped (counted as cache hits), the rest are written and
- * committed, and only then are the batch's cards marked in the cache.
+ * rows, so all of a card's rows go in one batch.  The writer thread takes
+ * the queued batches in order, as many as are waiting up to 20,000 rows
+ * (FLUSH_MAX_ROWS; one batch is always taken whole), and writes them as one
+ * flush in ONE transaction: below copy_threshold rows as statements of
+ * batch_size rows each ending on a card boundary, at or above it by binary
+ * COPY into the session's staging table and one upsert.  So a card's rows
+ * are never split across commits, and a backlog (a plugin fetching faster
+ * than the database writes, e.g. a bulk export) goes through COPY.  Rows
+ * named by scryfall id are resolved through the identity map, a bulk run's
+ * rows of cards the cache marks are dropped (counted as cache hits), the
+ * rest are written, and only after the commit are the flush's cards marked
+ * in the cache.
  *
- * A batch whose write fails (refused connection, restart, timeout, silence)
- * stays in memory and is retried with capped backoff on a new connection
- * until the give-up time (the run's deadline).  Meanwhile the plugin goes on
+ * A flush whose write fails (refused connection, restart, timeout, silence)
+ * is rolled back whole, stays in memory and is retried, as it was, with
+ * capped backoff on a new connection until the give-up time (the run's
+ * deadline).  Meanwhile the plugin goes on
  * fetching; past max_buffered_rows unwritten rows, ih_emitter_add waits for
  * the writer.  Only at the give-up time are the rows still unwritten counted
  * (`unwritten`) and dropped; their cards are not marked.
@@ -35,8 +43,8 @@ typedef struct ih_emit_opts {
 	int16_t marketplace_id;
 	const char *cycle_time;        /* ISO-8601 UTC, every row's time; borrowed */
 	const char *source;            /* the plugin's name, stored in source; borrowed */
-	int batch_size;                /* rows per batch (a batch ends on a card boundary) */
-	long copy_threshold;
+	int batch_size;                /* rows per batch and per statement (both end on a card boundary) */
+	long copy_threshold;           /* rows of a flush at or above which it goes through COPY */
 	long max_buffered_rows;        /* unwritten rows before add() waits */
 	int filter_cached;             /* drop rows of cards the cache marks (bulk runs) */
 	double give_up_at;             /* clock->now() after which a failed write is not retried */
