@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "import/import_download.h"
 #include "net/http.h"
 
@@ -95,21 +96,7 @@ static size_t to_mem(const void *p, size_t n, void *arg)
 {
 	mem *m = arg;
 
-	if (m->len + n + 1 > m->cap) {
-		size_t cap = m->cap ? m->cap : 16384;
-		char *q;
-
-		while (cap < m->len + n + 1)
-			cap *= 2;
-		if ((q = realloc(m->p, cap)) == NULL)
-			return 0;
-		m->p = q;
-		m->cap = cap;
-	}
-	memcpy(m->p + m->len, p, n);
-	m->len += n;
-	m->p[m->len] = '\0';
-	return n;
+	return ih_buf_append(&m->p, &m->len, &m->cap, 16384, p, n) == 0 ? n : 0;
 }
 
 static const char *str_field(json_object *o, const char *key)

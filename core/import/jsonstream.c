@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "import/jsonskim.h"
+#include "base/buf.h"
 #include "import/jsonstream.h"
 
 #define ZOUT_SIZE (256 * 1024)
@@ -88,20 +89,8 @@ static int rec_append(ih_js *js, const char *p, size_t n)
 		js->overlong = 1;
 		return 0;
 	}
-	if (js->len + n + 1 > js->cap) {
-		size_t cap = js->cap ? js->cap : 16384;
-		char *q;
-
-		while (cap < js->len + n + 1)
-			cap *= 2;
-		q = realloc(js->rec, cap);
-		if (q == NULL)
-			return fail(js, IH_JS_NOMEM, "out of memory%s", "");
-		js->rec = q;
-		js->cap = cap;
-	}
-	memcpy(js->rec + js->len, p, n);
-	js->len += n;
+	if (ih_buf_append(&js->rec, &js->len, &js->cap, 16384, p, n) != 0)
+		return fail(js, IH_JS_NOMEM, "out of memory%s", "");
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/buf.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "net/http_int.h"
@@ -113,22 +114,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 		x->too_big = 1;
 		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
 	}
-	if (x->len + n + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 4096;
-		char *p;
-
-		while (cap < x->len + n + 1)
-			cap *= 2;
-		p = realloc(x->data, cap);
-		if (p == NULL)
-			return 0;
-		x->data = p;
-		x->cap = cap;
-	}
-	memcpy(x->data + x->len, ptr, n);
-	x->len += n;
-	x->data[x->len] = '\0';
-	return n;
+	return ih_buf_append(&x->data, &x->len, &x->cap, 4096, ptr, n) == 0 ? n : 0;
 }
 
 void ih_http_note_retry_after(const char *hdr, size_t n, char *dst, size_t dstlen)
