@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ingesthost/plugin.h"
+#include "host/validate.h"
 
 struct ih_pool;
 struct ih_cache;
@@ -92,11 +93,5 @@ void ih_emitter_give_up_by(ih_emitter *em, double at);
 void ih_emitter_stats(ih_emitter *em, ih_emit_stats *out);
 /* Text of the last write failure ("" if none), copied.  Any thread. */
 void ih_emitter_error(ih_emitter *em, char *buf, size_t len);
-
-/*
- * Check one snapshot's vocabulary and money.  Returns 0, or -1 with the
- * reason in why.
- */
-int ih_snapshot_validate(const ih_snapshot *s, char *why, size_t len);
 
 #endif
