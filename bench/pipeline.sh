@@ -3,7 +3,8 @@
 # a fresh database each run.  Writes bench/REPORT.md (in the build tree) and
 # prints it.
 #   BENCH_CARDS (5000) BENCH_LATENCY (ms per request, 20) BENCH_RUNS (3)
-#   BENCH_OLD_RUNS (BENCH_RUNS) BENCH_GROWTH ("500 5000 50000") BENCH_RPS (1000)
+#   BENCH_OLD_RUNS (BENCH_RUNS; 0 skips the old pipeline) BENCH_GROWTH ("500 5000 50000", "" for none)
+#   BENCH_RPS (1000)
 set -euo pipefail
 build=${1:?build dir}
 src=${2:?source dir}
@@ -11,7 +12,7 @@ cards=${BENCH_CARDS:-5000}
 latency=${BENCH_LATENCY:-20}
 runs=${BENCH_RUNS:-3}
 old_runs=${BENCH_OLD_RUNS:-$runs}
-growth=${BENCH_GROWTH:-500 5000 50000}
+growth=${BENCH_GROWTH-500 5000 50000}
 rps=${BENCH_RPS:-1000}
 bin="$build/ingesthost"
 sim="$build/tests/mockmarket/ingest-mockmarket"
@@ -81,7 +82,22 @@ statements() {
 writes() {
 	psqlq "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
 	       WHERE d.datname = 'ih_bench' AND (query ILIKE 'INSERT INTO price_snapshots%'
-	              OR query ILIKE 'WITH u AS (SELECT * FROM unnest(%')"
+	              OR query ILIKE 'WITH u AS (SELECT * FROM %')"
+}
+# COPY statements into the staging tables (the COPY path of the writes).
+copies() {
+	psqlq "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+	       WHERE d.datname = 'ih_bench' AND query ILIKE 'COPY ih_stage_snap%'"
+}
+# Server time of the snapshot writes, seconds: the write statements, their
+# staging DDL and COPY, and explicit COMMITs (an autocommitted statement's
+# own commit is not in pg_stat_statements, which favours the older code).
+write_secs() {
+	psqlq "SELECT round(coalesce(sum(total_exec_time), 0)::numeric / 1000, 2) FROM pg_stat_statements s
+	       JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'ih_bench' AND s.toplevel
+	       AND (query ILIKE 'INSERT INTO price_snapshots%' OR query ILIKE 'WITH u AS (SELECT * FROM %'
+	            OR query ILIKE 'COPY ih_stage_snap%' OR query ILIKE '%CREATE TEMP TABLE IF NOT EXISTS ih_stage_snap%'
+	            OR query = 'COMMIT')"
 }
 reads() {
 	psqlq "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
@@ -106,7 +122,7 @@ measure() { # label command... -> one line of figures
 	reset_counters
 	timed "$@"
 	rows=$(psqlq "SELECT count(*) FROM price_snapshots")
-	echo "$label|$wall|$(stat_of scryfall)|$(stat_of cardtrader)|$(stat_of tcgplayer)|$(stat_of manapool)|$(statements)|$(reads)|$(writes)|$rows|$rss_mb|$cpu"
+	echo "$label|$wall|$(stat_of scryfall)|$(stat_of cardtrader)|$(stat_of tcgplayer)|$(stat_of manapool)|$(statements)|$(reads)|$(writes)|$rows|$rss_mb|$cpu|$(copies)|$(write_secs)"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -155,6 +171,7 @@ done
 
 col() { cut -d'|' -f"$1" "$2" | median; }
 new_wall=$(col 2 "$work/new.txt"); old_wall=$(col 2 "$work/old.txt")
+[ "$old_runs" -gt 0 ] && pipelines="new old" || pipelines=new
 new_req=$(awk -F'|' '{ print $3 + $4 + $5 + $6 }' "$work/new.txt" | median)
 old_req=$(awk -F'|' '{ print $3 + $4 + $5 + $6 }' "$work/old.txt" | median)
 {
@@ -168,13 +185,23 @@ old_req=$(awk -F'|' '{ print $3 + $4 + $5 + $6 }' "$work/old.txt" | median)
 	echo
 	echo "| pipeline | wall s | scryfall req | cardtrader req | tcgplayer req | manapool req | DB statements | freshness reads | snapshot writes | rows | peak RSS MB | CPU s |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	for f in new old; do
+	for f in $pipelines; do
 		for c in 2 3 4 5 6 7 8 9 10 11 12; do printf '%s ' "$(col $c "$work/$f.txt")"; done |
 			awk -v n="$f" '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", n, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }'
 	done
 	echo
-	awk -v nw="$new_wall" -v ow="$old_wall" -v nr="$new_req" -v or="$old_req" 'BEGIN {
+	[ "$old_runs" -gt 0 ] && awk -v nw="$new_wall" -v ow="$old_wall" -v nr="$new_req" -v or="$old_req" 'BEGIN {
 		printf "**old/new: %.0fx the wall time, %.0fx the API requests.**\n", ow / nw, or / nr }'
+	echo
+	echo "Writes of the new pipeline (median run): rows stored per second of the cycle's wall time, and"
+	echo "per second of the server's time in the write statements (INSERT/upsert, staging DDL, COPY,"
+	echo "explicit COMMIT; pg_stat_statements, top level); COPY = statements into the staging tables."
+	echo
+	echo "| rows | wall s | rows/s (wall) | write statements | COPY | server write s | rows/s (server write time) |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|"
+	awk -F'|' '{ printf "%s %s %s %s %s\n", $10, $2, $9, $13, $14 }' "$work/new.txt" | sort -k2 -n |
+		awk '{ a[NR] = $0 } END { split(a[int((NR + 1) / 2)], f, " ");
+			printf "| %d | %s | %.0f | %d | %d | %s | %.0f |\n", f[1], f[2], f[1] / f[2], f[3], f[4], f[5], (f[5] > 0 ? f[1] / f[5] : 0) }'
 	echo
 	echo "DB statements are the client's own (pg_stat_statements, top level: foreign-key checks are not counted)."
 echo "Statements allowed for the new pipeline: one freshness read per card-list plugin and"
