@@ -87,7 +87,7 @@ const host_key ih_conf_host_keys[] = {
 	{ "ingest", { "max_response_bytes", IH_CFG_INT, "536870912", 1024, 4294967296.0, 0, 0,
 		      "largest HTTP body accepted" }, OFF(ingest.max_response_bytes) },
 	{ "ingest", { "copy_threshold", IH_CFG_INT, "2000", 1, 100000000, 0, 0,
-		      "rows at or above which a write uses COPY" }, OFF(ingest.copy_threshold) },
+		      "rows at or above which a flush uses COPY" }, OFF(ingest.copy_threshold) },
 	{ "ingest", { "max_buffered_rows", IH_CFG_INT, "200000", 1, 100000000, 0, 0,
 		      "rows a run may hold unwritten before its plugin waits for the writer" },
 	  OFF(ingest.max_buffered_rows) },

@@ -69,9 +69,6 @@ static const char *const SQL_UPSERT =
 /* COPY mode: the cards upsert; answers (place in the chunk, card id) */
 static const char *const SQL_CARDS = SQL_SRC_UP " SELECT src.seq, up.id FROM up JOIN src USING (scryfall_id)";
 
-static const char *const SQL_COPY_SNAPS =
-	"COPY price_snapshots (time, card_id, marketplace_id, condition, finish, language, currency, price, "
-	"price_low, price_mid, price_high, num_listings, source) FROM STDIN (FORMAT binary)";
 
 static void field(ih_buf *b, const char *s)
 {
@@ -248,7 +245,7 @@ int imp_chunk_snaps(const imp_chunk *k, int marketplace_id, imp_snaps *sn)
 int imp_write_chunk_copy(PGconn *c, int marketplace_id, int64_t time_us, imp_chunk *k, ih_buf *b, imp_snaps *sn,
 			 long *cards, long *snaps, int *conflict, char *err, size_t errlen)
 {
-	char state[6] = "";
+	char state[6] = "", copy_sql[512];
 	PGresult *r;
 	int rc;
 
@@ -274,7 +271,10 @@ int imp_write_chunk_copy(PGconn *c, int marketplace_id, int64_t time_us, imp_chu
 		snprintf(err, errlen, "out of memory");
 		return end_chunk(c, IH_BULK_ERR_DB, err, errlen);
 	}
-	rc = ih_copy_snapshots(c, SQL_COPY_SNAPS, 1, NULL, &time_us, sn->rows, NULL, sn->n, state, err, errlen);
+	/* the columns as the store's one table names them */
+	snprintf(copy_sql, sizeof copy_sql, "COPY price_snapshots (time, %s) FROM STDIN (FORMAT binary)",
+		 ih_snap_sql_columns());
+	rc = ih_copy_snapshots(c, copy_sql, 1, NULL, &time_us, sn->rows, NULL, sn->n, state, err, errlen);
 	if (rc != 0 && strcmp(state, "23505") == 0)
 		*conflict = 1; /* rolled back below; the caller writes it again in upsert mode */
 	rc = end_chunk(c, rc, err, errlen);
