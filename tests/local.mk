@@ -148,6 +148,22 @@ endif
 EXTRA_DIST += tests/data/SOURCES.md tests/data/scryfall/collection_not_found_2026.json \
 	tests/data/scryfall/search_page1.json tests/data/cardtrader/products_bp1_2022.json \
 	tests/data/cardtrader/blueprints_gnt_2022.json tests/data/cardtrader/blueprints_neo_2026.json
+# ctor_hang: a constructor that never returns, for loader_test's hang case
+# (it waits on the probe honouring its 10 s bound: plugin_probe.c reads after
+# a poll() that timed out, so today a hung constructor hangs the listing).
+if ENABLE_TESTS
+check_LTLIBRARIES += tests/plugins/ctor_hang.la
+tests_plugins_ctor_hang_la_SOURCES = tests/plugins/ctor_hang.c tests/plugins/fixture.h
+tests_plugins_ctor_hang_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+endif
+# emit_test: core/host/emit.c on its own against PostgreSQL and Redis.
+if ENABLE_TESTS
+check_PROGRAMS += tests/emit_test
+TESTS += tests/emit_test
+tests_emit_test_SOURCES = tests/emit_test.c tests/pgtest.h tests/testutil.h
+tests_emit_test_CFLAGS = $(IH_TEST_CFLAGS)
+tests_emit_test_LDADD = $(IH_TEST_LIBS) $(HIREDIS_LIBS) $(LIBPQ_LIBS)
+endif
 # ---- end of the #12 item 3 block
 
 # ---- the fake host is the author's kit (#12 items 3 and 5) -----------------
