@@ -52,5 +52,8 @@ grep -q 'tests/passes' "$tmp/gate.out" && fail "the gate named a test that passe
 rm -f "$tmp/tests/pool_test.trs" "$tmp/tests/cache_test.trs"
 "$src/scripts/check" --skips "$tmp" >"$tmp/gate2.out" 2>&1 || { fail "the gate failed with only a PASS"; cat "$tmp/gate2.out"; }
 
+mkdir "$tmp/empty"
+"$src/scripts/check" --skips "$tmp/empty" >/dev/null 2>&1 && fail "the gate passed a dir without any test result"
+
 [ "$failed" = 0 ] && echo "PASS: a test without its server is a SKIP (77), a FAIL under CI, and scripts/check fails on a SKIP"
 exit "$failed"
