@@ -1,6 +1,12 @@
 /* The plugin scanner and loader against every fixture plugin. */
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
 #include "fixtures.h"
 #include "loader/plugin_loader.h"
 #include "testutil.h"
@@ -141,6 +147,180 @@ static void test_unresolved(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(row("unresolved")->reason, "ingesthost_no_such_function"));
 }
 
+/* ---- a constructor that never returns ------------------------------------ */
+
+/*
+ * The probe kills a child that has not reported after 10 s
+ * (core/loader/plugin_probe.c, PROBE_TIMEOUT_MS).  The scan and the
+ * command line run in child processes of their own process groups, both at
+ * once, watched here for the bound plus slack (a loaded machine, the
+ * sanitizer build): if the probe's bound does not hold, the test fails at
+ * that point and kills the groups (the hung probe with them) instead of
+ * hanging the suite.
+ */
+#define HANG_BOUND_S 10.0
+#define HANG_SLACK_S 15.0
+
+typedef struct watched {
+	pid_t pid;
+	int fd, status, eof;
+	size_t n;
+	char out[16384];
+} watched;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Fork a child in a process group of its own, its stdout and stderr into w->fd. */
+static pid_t watched_fork(watched *w)
+{
+	int p[2];
+
+	memset(w, 0, sizeof *w);
+	w->fd = -1;
+	w->status = -1;
+	if (pipe(p) != 0)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	w->pid = fork();
+	if (w->pid == 0) {
+		setpgid(0, 0);
+		close(p[0]);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[1]);
+		return 0;
+	}
+	close(p[1]);
+	if (w->pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	setpgid(w->pid, w->pid);
+	w->fd = p[0];
+	return w->pid;
+}
+
+/* Read every child's output until EOF or `deadline`; then kill the groups
+ * still running and reap them.  Returns how many had to be killed. */
+static int watched_wait(watched *w, size_t n, double deadline)
+{
+	int killed = 0;
+
+	for (;;) {
+		struct pollfd pfd[2];
+		watched *of[2];
+		size_t i, open = 0;
+		double left = deadline - now_s();
+
+		for (i = 0; i < n && open < 2; i++)
+			if (!w[i].eof) {
+				pfd[open].fd = w[i].fd;
+				pfd[open].events = POLLIN;
+				pfd[open].revents = 0;
+				of[open++] = &w[i];
+			}
+		if (open == 0 || left <= 0)
+			break;
+		if (poll(pfd, (nfds_t)open, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < open; i++) {
+			ssize_t r;
+
+			if (pfd[i].revents == 0)
+				continue; /* never a read that could block */
+			r = read(of[i]->fd, of[i]->out + of[i]->n, sizeof of[i]->out - 1 - of[i]->n);
+			if (r > 0)
+				of[i]->n += (size_t)r;
+			else if (r == 0 || errno != EINTR)
+				of[i]->eof = 1;
+			of[i]->out[of[i]->n] = '\0';
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!w[i].eof) {
+			kill(-w[i].pid, SIGKILL);
+			killed++;
+		}
+		close(w[i].fd);
+		while (waitpid(w[i].pid, &w[i].status, 0) < 0 && errno == EINTR)
+			;
+	}
+	return killed;
+}
+
+static void test_ctor_hang(void)
+{
+	static const char *const names[] = { "good", "ctor_segv", "ctor_hang", NULL };
+	char *hdir = ih_fixture_dir(names), conf[4200], err[512], *row;
+	watched w[2];
+	double t0, secs;
+	FILE *f;
+	int killed;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hdir);
+	snprintf(conf, sizeof conf, "%s/ih.conf.txt", hdir);
+	f = fopen(conf, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "plugins: { dir = \"%s\"; };\n", hdir);
+	fclose(f);
+	t0 = now_s();
+	/* the scan, in-process in a child: one line per file */
+	if (watched_fork(&w[0]) == 0) {
+		ih_plugin_list l;
+
+		if (ih_plugins_scan(hdir, NULL, &l, err, sizeof err) != 0) {
+			printf("scan failed: %s\n", err);
+			_exit(1);
+		}
+		for (size_t i = 0; i < l.n; i++)
+			printf("%s|%s|%s\n", strrchr(l.v[i].path, '/') + 1, ih_plugin_state_name(l.v[i].state),
+			       l.v[i].reason != NULL ? l.v[i].reason : "");
+		fflush(stdout);
+		_exit(0);
+	}
+	/* the command line on the same dir */
+	if (watched_fork(&w[1]) == 0) {
+		char bin[4200];
+
+		snprintf(bin, sizeof bin, "%s/ingesthost", IH_TOP_BUILDDIR);
+		execl(bin, bin, "-c", conf, "--list-plugins", (char *)NULL);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(w[0].pid > 0 && w[1].pid > 0);
+	killed = watched_wait(w, 2, t0 + HANG_BOUND_S + HANG_SLACK_S);
+	secs = now_s() - t0;
+	printf("\n  both listings done in %.1f s (probe bound %.0f s) ", secs, HANG_BOUND_S);
+	if (killed > 0)
+		printf("\n  the probe's bound did not hold: %d listing(s) still running after %.0f s, killed\n", killed,
+		       HANG_BOUND_S + HANG_SLACK_S);
+	CU_ASSERT_EQUAL(killed, 0);
+	CU_ASSERT(secs >= HANG_BOUND_S - 0.5);
+
+	/* ih_plugins_scan: invalid, the reason names the hang and the bound */
+	CU_ASSERT(WIFEXITED(w[0].status) && WEXITSTATUS(w[0].status) == 0);
+	if (strstr(w[0].out, "ctor_hang.so|invalid|hung while loading (killed after 10 s)") == NULL)
+		printf("\n  the scan said:\n%s\n", w[0].out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w[0].out, "ctor_hang.so|invalid|hung while loading (killed after 10 s)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(w[0].out, "good.so|ok|"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(w[0].out, "ctor_segv.so|invalid|crashed while loading (signal 11)"));
+
+	/* --list-plugins: the same row, exit 0 */
+	CU_ASSERT(WIFEXITED(w[1].status) && WEXITSTATUS(w[1].status) == 0);
+	row = strstr(w[1].out, "/ctor_hang.so ");
+	if (row == NULL || strstr(row, "invalid: hung while loading (killed after 10 s)") == NULL)
+		printf("\n  --list-plugins said:\n%s\n", w[1].out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(row);
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, "invalid: hung while loading (killed after 10 s)"));
+	ih_fixture_dir_remove(hdir);
+}
+
 /* Loading in-process refuses the same files, with the path in the message. */
 static void test_open_in_process(void)
 {
@@ -189,6 +369,7 @@ int main(void)
 		{ "not an ELF file", test_not_elf },
 		{ "constructor segfaults", test_ctor_segv },
 		{ "constructor calls exit()", test_ctor_exit },
+		{ "constructor hangs: killed at the probe's bound", test_ctor_hang },
 		{ "unresolved symbol", test_unresolved },
 		{ "in-process open checks too", test_open_in_process },
 		{ "missing plugin dir", test_missing_dir },

@@ -325,7 +325,7 @@ static int proxy_start(const char *test, char *ci, size_t len)
 		return -1;
 	snprintf(bin, sizeof bin, "%s/tests/ih-silentproxy", IH_TOP_BUILDDIR);
 	if (getenv("IH_TEST_SERVERS_DIR") == NULL || access(bin, X_OK) != 0 || servers("proxy-start", bin) != 0) {
-		printf("\n  SKIP %s: no tests/ih-silentproxy or no servers.sh\n", test);
+		ih_test_skip(test, "no tests/ih-silentproxy or no servers.sh proxy-start");
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/proxy.port", getenv("IH_TEST_SERVERS_DIR"));

@@ -13,4 +13,5 @@ tests_import_test_CFLAGS = $(IH_TEST_CFLAGS)
 tests_import_test_LDADD = $(IH_TEST_LIBS)
 endif
 EXTRA_DIST += tests/data/scryfall/cards.jsonl tests/data/scryfall/cards_array.json \
-	tests/data/scryfall/bad_lines.jsonl tests/data/scryfall/bulk_data.json
+	tests/data/scryfall/bad_lines.jsonl tests/data/scryfall/bulk_data.json \
+	tests/data/scryfall/card_neo_141.json

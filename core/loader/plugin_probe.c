@@ -169,17 +169,22 @@ void ih_plugin_probe(const char *path, ih_plugin_info *info)
 		struct pollfd pfd = { fds[0], POLLIN, 0 };
 		long left = deadline - now_ms();
 		ssize_t r;
+		int ready;
 
 		if (left <= 0) {
 			timed_out = 1;
 			kill(pid, SIGKILL);
 			break;
 		}
-		if (poll(&pfd, 1, (int)left) < 0) {
+		ready = poll(&pfd, 1, (int)left);
+
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (ready == 0)
+			continue; /* the deadline, checked above: never a read that blocks */
 		r = read(fds[0], buf + used, sizeof buf - 1 - used);
 		if (r < 0 && errno == EINTR)
 			continue;
