@@ -494,6 +494,10 @@ static void test_sighup_picks_up_plugin(void)
 	CU_ASSERT(ih_fixture_add(dir, "fx_extra", NULL) == 0);
 	kill(child, SIGHUP);
 	CU_ASSERT_EQUAL(rsp_wait("/extra", 1, 60), 0);
+	/* its rows stored: a SIGTERM before the answer is read would stop the
+	 * request itself (that case is the SIGTERM test's) */
+	for (int i = 0; i < 600 && rows_of("fx_extra") < 20; i++)
+		usleep(50000);
 	kill(child, SIGTERM);
 	CU_ASSERT_EQUAL(waitpid(child, &st, 0), child);
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
