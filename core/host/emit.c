@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/log.h"
 #include "host/emit.h"
 #include "host/emit_int.h"
@@ -221,14 +222,7 @@ static int same_card(const row *r, int32_t card_id, const char *sid)
 
 static int grow_rows(batch *b)
 {
-	size_t cap = b->cap ? b->cap * 2 : 64;
-	row *r = realloc(b->rows, cap * sizeof *r);
-
-	if (r == NULL)
-		return -1;
-	b->rows = r;
-	b->cap = cap;
-	return 0;
+	return ih_array_room(&b->rows, &b->cap, b->n + 1, sizeof *b->rows);
 }
 
 int ih_emitter_add(ih_emitter *em, const ih_snapshot *s)
@@ -313,15 +307,8 @@ void ih_emitter_mark_done(ih_emitter *em, int32_t card_id)
 {
 	batch *b = em->open;
 
-	if (b->ndone == b->capdone) {
-		size_t cap = b->capdone ? b->capdone * 2 : 64;
-		int32_t *d = realloc(b->done, cap * sizeof *d);
-
-		if (d == NULL)
-			return; /* not marked: fetched again next cycle */
-		b->done = d;
-		b->capdone = cap;
-	}
+	if (ih_array_room(&b->done, &b->capdone, b->ndone + 1, sizeof *b->done) != 0)
+		return; /* not marked: fetched again next cycle */
 	b->done[b->ndone++] = card_id;
 }
 

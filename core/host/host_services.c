@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/conf.h"
 #include "host/emit.h"
 #include "host/host_services.h"
@@ -131,18 +132,13 @@ static int svc_set_blueprint_id(ih_ctx *ctx, int32_t card_id, int32_t blueprint_
 	if (ctx == NULL || ctx->run == NULL || card_id <= 0 || blueprint_id <= 0)
 		return IH_ERR_FATAL;
 	r = ctx->run;
-	if (r->nbp == r->capbp) {
-		size_t cap = r->capbp ? r->capbp * 2 : 256;
-		int32_t *c = realloc(r->bp_card, cap * sizeof *c), *b;
+	{
+		size_t cap_card = r->capbp, cap_id = r->capbp;
 
-		if (c == NULL)
+		if (ih_array_room(&r->bp_card, &cap_card, r->nbp + 1, sizeof *r->bp_card) != 0 ||
+		    ih_array_room(&r->bp_id, &cap_id, r->nbp + 1, sizeof *r->bp_id) != 0)
 			return IH_ERR_FATAL;
-		r->bp_card = c;
-		b = realloc(r->bp_id, cap * sizeof *b);
-		if (b == NULL)
-			return IH_ERR_FATAL;
-		r->bp_id = b;
-		r->capbp = cap;
+		r->capbp = cap_id; /* both grew alike */
 	}
 	r->bp_card[r->nbp] = card_id;
 	r->bp_id[r->nbp++] = blueprint_id;

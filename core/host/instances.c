@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/conf.h"
 #include "base/log.h"
 #include "host/host.h"
@@ -160,15 +161,8 @@ static void leave_behind(void *p)
 {
 	if (p == NULL)
 		return;
-	if (left_behind.n == left_behind.cap) {
-		size_t cap = left_behind.cap ? left_behind.cap * 2 : 16;
-		void **v = realloc(left_behind.v, cap * sizeof *v);
-
-		if (v == NULL)
-			return; /* then it is merely unreachable: still never freed */
-		left_behind.v = v;
-		left_behind.cap = cap;
-	}
+	if (ih_array_room(&left_behind.v, &left_behind.cap, left_behind.n + 1, sizeof *left_behind.v) != 0)
+		return; /* then it is merely unreachable: still never freed */
 	left_behind.v[left_behind.n++] = p;
 }
 
@@ -205,14 +199,11 @@ void ih_host_stop(ih_host *h)
 		leave_behind(h->cache);
 		leave_behind(h->pool);
 		leave_behind(h->cfg);
-		h->cache = NULL;
-		h->pool = NULL;
-		h->cfg = NULL;
-		return;
+	} else {
+		ih_cache_free(h->cache);
+		ih_pool_free(h->pool);
+		ih_config_free(h->cfg);
 	}
-	ih_cache_free(h->cache);
-	ih_pool_free(h->pool);
-	ih_config_free(h->cfg);
 	h->cache = NULL;
 	h->pool = NULL;
 	h->cfg = NULL;

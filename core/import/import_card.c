@@ -1,3 +1,4 @@
+#include "base/buf.h"
 #include "config.h"
 
 #include <stdio.h>
@@ -234,15 +235,8 @@ int imp_card_add(imp_chunk *k, json_object *obj, char *why, size_t whylen)
 			k->np = first_price;
 			return 1;
 		}
-		if (k->np == k->pcap) {
-			size_t cap = k->pcap ? k->pcap * 2 : 4096;
-			imp_price *a = realloc(k->prices, cap * sizeof *a);
-
-			if (a == NULL)
-				return -1;
-			k->prices = a;
-			k->pcap = cap;
-		}
+		if (ih_array_room(&k->prices, &k->pcap, k->np + 1, sizeof *k->prices) != 0)
+			return -1;
 		ip = &k->prices[k->np++];
 		ip->card = (uint32_t)k->n;
 		ip->key = (uint8_t)i;
