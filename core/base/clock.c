@@ -86,26 +86,29 @@ int ih_clock_sleep(const ih_clock *c, double seconds, const atomic_int *stop)
 
 /* ---- fake clock ---- */
 
-static double fake_now(void *ud)
+/* One of the fake clock's times, read under its lock. */
+static double fake_read(ih_fake_clock *fc, const double *which)
 {
-	ih_fake_clock *fc = ud;
 	double t;
 
 	pthread_mutex_lock(&fc->lock);
-	t = fc->mono;
+	t = *which;
 	pthread_mutex_unlock(&fc->lock);
 	return t;
+}
+
+static double fake_now(void *ud)
+{
+	ih_fake_clock *fc = ud;
+
+	return fake_read(fc, &fc->mono);
 }
 
 static double fake_wall(void *ud)
 {
 	ih_fake_clock *fc = ud;
-	double t;
 
-	pthread_mutex_lock(&fc->lock);
-	t = fc->wall;
-	pthread_mutex_unlock(&fc->lock);
-	return t;
+	return fake_read(fc, &fc->wall);
 }
 
 static int fake_sleep(void *ud, double seconds, const atomic_int *stop)

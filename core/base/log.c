@@ -94,28 +94,34 @@ void ih_log(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Move c to `active` and log, unless it is there already. */
+static int complaint_to(ih_complaint *c, int active, int level, const char *fmt, va_list ap)
+{
+	if (c->active == active)
+		return 0;
+	c->active = active;
+	ih_vlog(level, fmt, ap);
+	return 1;
+}
+
 int ih_complain(ih_complaint *c, const char *fmt, ...)
 {
 	va_list ap;
+	int r;
 
-	if (c->active)
-		return 0;
-	c->active = 1;
 	va_start(ap, fmt);
-	ih_vlog(IH_LOG_WARNING, fmt, ap);
+	r = complaint_to(c, 1, IH_LOG_WARNING, fmt, ap);
 	va_end(ap);
-	return 1;
+	return r;
 }
 
 int ih_release(ih_complaint *c, const char *fmt, ...)
 {
 	va_list ap;
+	int r;
 
-	if (!c->active)
-		return 0;
-	c->active = 0;
 	va_start(ap, fmt);
-	ih_vlog(IH_LOG_NOTICE, fmt, ap);
+	r = complaint_to(c, 0, IH_LOG_NOTICE, fmt, ap);
 	va_end(ap);
-	return 1;
+	return r;
 }
