@@ -158,6 +158,24 @@ static int rejects(const ih_snapshot *s, const char *needle)
 	return rc != 0 && strstr(why, needle) != NULL;
 }
 
+/* A cache client on the test's Redis db (600 s TTL). */
+static ih_cache *test_cache(int redis_port)
+{
+	ih_config *cfg = ih_config_defaults();
+	ih_cache *cache;
+
+	cfg->redis.present = 1;
+	cfg->redis.port = redis_port;
+	free(cfg->redis.host);
+	cfg->redis.host = strdup("127.0.0.1");
+	cfg->redis.db = REDIS_DB;
+	cfg->redis.timeout_ms = 2000;
+	cfg->cache.ttl = 600;
+	cache = ih_cache_new(cfg);
+	ih_config_free(cfg);
+	return cache;
+}
+
 static void test_validate(void)
 {
 	ih_snapshot ok = snap(1, "NM", "nonfoil", "18.13"), s;
@@ -446,7 +464,6 @@ static void test_marked_after_commit(void)
 {
 	const int mkt = 73;
 	int port = ih_test_redis_port_or_skip("marked after commit");
-	ih_config *cfg;
 	ih_cache *cache;
 	ih_pool *pool;
 	ih_emit_opts o;
@@ -464,16 +481,7 @@ static void test_marked_after_commit(void)
 	CU_ASSERT_FATAL(r != NULL && !r->err);
 	for (int c = 1; c <= NCARDS; c++)
 		redis_int(r, "DEL snapshot:last:%d:%d", mkt, c);
-	cfg = ih_config_defaults();
-	cfg->redis.present = 1;
-	cfg->redis.port = port;
-	free(cfg->redis.host);
-	cfg->redis.host = strdup("127.0.0.1");
-	cfg->redis.db = REDIS_DB;
-	cfg->redis.timeout_ms = 2000;
-	cfg->cache.ttl = 600;
-	cache = ih_cache_new(cfg);
-	ih_config_free(cfg);
+	cache = test_cache(port);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cache);
 	pool = ih_pool_new(g_conninfo, 2, 5, 5000);
 	o = opts_for(pool, cache, ih_clock_real(), mkt, now_s() + 120);
@@ -526,7 +534,6 @@ static void test_given_up_not_marked(void)
 	const int mkt = 73;
 	int port = ih_test_redis_port_or_skip("given up, not marked");
 	ih_pool *pool;
-	ih_config *cfg;
 	ih_cache *cache;
 	ih_emit_opts o;
 	ih_emitter *em;
@@ -538,16 +545,7 @@ static void test_given_up_not_marked(void)
 		return;
 	r = redis_at(port);
 	CU_ASSERT_FATAL(r != NULL && !r->err);
-	cfg = ih_config_defaults();
-	cfg->redis.present = 1;
-	cfg->redis.port = port;
-	free(cfg->redis.host);
-	cfg->redis.host = strdup("127.0.0.1");
-	cfg->redis.db = REDIS_DB;
-	cfg->redis.timeout_ms = 2000;
-	cfg->cache.ttl = 600;
-	cache = ih_cache_new(cfg);
-	ih_config_free(cfg);
+	cache = test_cache(port);
 	pool = ih_pool_new("host=127.0.0.1 port=1 dbname=none connect_timeout=2", 1, 2, 1000);
 	o = opts_for(pool, cache, ih_clock_real(), mkt, now_s() - 1); /* the give-up time has passed */
 	em = ih_emitter_new(&o);
