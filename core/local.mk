@@ -7,6 +7,7 @@
 #   loader/  plugin probing, checks, listing         (base)
 #   import/  Scryfall bulk import                    (store, net, base)
 #   host/    host, runs, instances, dispatch         (loader, store, net, base)
+#   worker/  process isolation: a plugin in a child  (host, loader, net, base)
 #   core/    main, cli, and the modes: run (--once, the daemon), import,
 #            migrate                                  (everything)
 noinst_LTLIBRARIES += core/libihcore.la
@@ -34,3 +35,4 @@ include $(srcdir)/core/store/local.mk
 include $(srcdir)/core/loader/local.mk
 include $(srcdir)/core/import/local.mk
 include $(srcdir)/core/host/local.mk
+include $(srcdir)/core/worker/local.mk

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "loader/plugin_loader.h"
 #include "cmd_run.h"
+#include "worker/worker.h"
 
 /*
  * Load the config for a mode.  Without -c/$INGESTHOST_CONFIG a missing
@@ -144,6 +145,10 @@ int main(int argc, char **argv)
 	ih_config *cfg = NULL;
 	int rc;
 
+	/* a plugin's worker process (core/worker): not an operator's mode */
+	if (argc == 3 && strcmp(argv[1], "--plugin-worker") == 0)
+		return ih_worker_main(strtol(argv[2], NULL, 10));
+	ih_worker_set_exe("/proc/self/exe");
 	rc = ih_cli_parse(argc, argv, &cli);
 	if (rc != 0)
 		return rc;

@@ -32,6 +32,10 @@ static char *dir, conf[64];
 /* ingest settings of the next write_conf */
 static int g_deadline = 1800, g_stop_wait = 60, g_batch = 500, g_pool = 6, g_redis_db = 0;
 static const char *g_log = "";
+/* plugins.<name>.isolation: these tests move a fake clock through the
+ * host's threads; the process mode has tests of its own (isolation_test),
+ * and the SIGTERM test runs in both */
+static const char *g_iso = "thread";
 static char fifo[64];
 
 
@@ -98,6 +102,22 @@ static void reset_data(int ncards)
 	redis_flush();
 }
 
+/* What is in price_snapshots, by marketplace and time: a failure's evidence. */
+static void show_rows_by_time(void)
+{
+	PGconn *c = db();
+	PGresult *r = PQexec(c, "SELECT coalesce(m.slug, '?'), s.time::text, count(*), min(s.card_id), max(s.card_id) "
+				"FROM price_snapshots s LEFT JOIN marketplaces m ON m.id = s.marketplace_id "
+				"GROUP BY 1, 2 ORDER BY 2, 1");
+
+	for (int i = 0; i < PQntuples(r); i++)
+		printf("\n  %s %s: %s rows (cards %s..%s)", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		       PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
+	printf("\n");
+	PQclear(r);
+	PQfinish(c);
+}
+
 static long rows_of(const char *plugin)
 {
 	char sql[256];
@@ -153,16 +173,16 @@ static void write_conf(int cards_per_cycle, int interval)
 		"ingest: { cards_per_cycle = %d; batch_size = %d; interval = %d; max_retries = 3; deadline = %d;\n"
 		"          stop_wait = %d; };\n"
 		"plugins: {\n  dir = \"%s\";\n"
-		"  fx_ok: { base_url = \"http://127.0.0.1:%d/ok\"; };\n"
-		"  fx_auth: { base_url = \"http://127.0.0.1:%d/auth\"; };\n"
-		"  fx_rl: { base_url = \"http://127.0.0.1:%d/rl\"; };\n"
-		"  fx_late: { base_url = \"http://127.0.0.1:%d/late\"; fail_after = 700; };\n"
-		"  fx_extra: { base_url = \"http://127.0.0.1:%d/extra\"; };\n"
-		"  fx_block: { base_url = \"http://127.0.0.1:%d/block\"; block_fifo = \"%s\"; };\n"
-		"  fx_multi: { base_url = \"http://127.0.0.1:%d/multi\"; rows_per_card = 3; chunk = 50; };\n"
+		"  fx_ok: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/ok\"; };\n"
+		"  fx_auth: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/auth\"; };\n"
+		"  fx_rl: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/rl\"; };\n"
+		"  fx_late: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/late\"; fail_after = 700; };\n"
+		"  fx_extra: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/extra\"; };\n"
+		"  fx_block: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/block\"; block_fifo = \"%s\"; };\n"
+		"  fx_multi: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/multi\"; rows_per_card = 3; chunk = 50; };\n"
 		"};\n",
-		g_log, conninfo, g_pool, redis_port, g_redis_db, cards_per_cycle, g_batch, interval, g_deadline, g_stop_wait, dir, port, port, port,
-		port, port, port, fifo, port);
+		g_log, conninfo, g_pool, redis_port, g_redis_db, cards_per_cycle, g_batch, interval, g_deadline, g_stop_wait, dir,
+		g_iso, port, g_iso, port, g_iso, port, g_iso, port, g_iso, port, g_iso, port, fifo, g_iso, port);
 	fclose(f);
 }
 
@@ -306,7 +326,10 @@ static void test_four_plugins(void)
 	CU_ASSERT_EQUAL(wrong_prices("fx_ok"), 0);
 	CU_ASSERT_EQUAL(wrong_prices("fx_rl"), 0);
 	/* every row of the cycle carries its start time */
-	CU_ASSERT_EQUAL(scalar("SELECT count(DISTINCT time) FROM price_snapshots"), 1);
+	if (scalar("SELECT count(DISTINCT time) FROM price_snapshots") != 1) {
+		CU_FAIL("rows of more than one time");
+		show_rows_by_time();
+	}
 }
 
 /* Cards marked in Redis are not fetched; nor are cards fresh in the DB. */
@@ -434,7 +457,7 @@ static void term_child(long count, void *ud)
 }
 
 /* SIGTERM mid-cycle: the plugin stops between requests, what it got is written, exit 0. */
-static void test_sigterm_loses_nothing(void)
+static void sigterm_loses_nothing(const char *isolation)
 {
 	static const char *const ok[] = { "fx_ok", NULL };
 	char cfgarg[128];
@@ -442,6 +465,11 @@ static void test_sigterm_loses_nothing(void)
 	int st;
 
 	NEED_SERVERS();
+	printf("\n  isolation = %s", isolation);
+	g_iso = isolation;
+	unlink(conf);
+	write_conf(1000, 3600);
+	g_iso = "thread";
 	reset_data(1000);
 	set_plugins(ok);
 	term_at = rsp_count("/ok") + 3;
@@ -467,6 +495,16 @@ static void test_sigterm_loses_nothing(void)
 	CU_ASSERT(answered >= 3 && answered < 10);
 	CU_ASSERT_EQUAL(rows_of("fx_ok"), 100 * answered);
 	CU_ASSERT_EQUAL(wrong_prices("fx_ok"), 0);
+	unlink(conf);
+	write_conf(1000, 3600);
+}
+
+/* The stop reaches the plugin at its next request in a thread of the host
+ * and in a worker process (relayed as SIGTERM) alike. */
+static void test_sigterm_loses_nothing(void)
+{
+	sigterm_loses_nothing("thread");
+	sigterm_loses_nothing("process");
 }
 
 /* SIGHUP re-scans the plugin dir: a dropped-in plugin runs in the next cycle. */

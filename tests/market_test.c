@@ -22,6 +22,7 @@
 #include "mockmarket/expected.h"
 #include "mockmarket/universe.h"
 #include "testutil.h"
+#include "worker/worker.h"
 
 #define NCARDS 5000
 #define SEED 42
@@ -102,12 +103,39 @@ static int start_sim(void)
 	return 0;
 }
 
+/* The config: the four plugins against the simulator, in `iso` isolation. */
+static int write_conf(const char *iso)
+{
+	FILE *f;
+	int fd;
+
+	if (conf[0])
+		unlink(conf);
+	snprintf(conf, sizeof conf, "/tmp/ih-market-conf.XXXXXX");
+	fd = mkstemp(conf);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
+		return -1;
+	fprintf(f,
+		"database: { conninfo = \"%s\"; };\n"
+		"redis: { port = %d; db = 3; };\n"
+		"ingest: { cards_per_cycle = %d; max_wait = 0; };\n"
+		"plugins: {\n  dir = \"%s\";\n"
+		"  scryfall: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/scryfall\"; requests_per_second = 1000.0; };\n"
+		"  cardtrader: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/cardtrader/api/v2\"; token = \"sim-token\";\n"
+		"                requests_per_second = 1000.0; };\n"
+		"  tcgplayer: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/tcgplayer\"; public_key = \"sim-public\";\n"
+		"               private_key = \"sim-private\"; requests_per_second = 1000.0; };\n"
+		"  manapool: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/manapool/api/v1\"; timeout_ms = 1000; max_retries = 1; };\n"
+		"};\n",
+		conninfo, redis_port, NCARDS, dir, iso, port, iso, port, iso, port, iso, port);
+	fclose(f);
+	return 0;
+}
+
 static int setup(void)
 {
 	static const char *const names[] = { "scryfall", "cardtrader", "tcgplayer", "manapool" };
 	char cmd[4096];
-	FILE *f;
-	int fd;
 
 	conninfo = getenv("IH_TEST_CONNINFO");
 	redis_port = getenv("IH_TEST_REDIS_PORT") ? atoi(getenv("IH_TEST_REDIS_PORT")) : 0;
@@ -122,6 +150,7 @@ static int setup(void)
 	if (start_sim() != 0)
 		return -1;
 	ih_http_global_init();
+	ih_worker_set_exe(IH_TOP_BUILDDIR "/ingesthost"); /* process isolation's workers */
 	snprintf(dir, sizeof dir, "/tmp/ih-market.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
@@ -133,24 +162,8 @@ static int setup(void)
 		if (symlink(src, dst) != 0)
 			return -1;
 	}
-	snprintf(conf, sizeof conf, "/tmp/ih-market-conf.XXXXXX");
-	fd = mkstemp(conf);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
+	if (write_conf("process") != 0)
 		return -1;
-	fprintf(f,
-		"database: { conninfo = \"%s\"; };\n"
-		"redis: { port = %d; db = 3; };\n"
-		"ingest: { cards_per_cycle = %d; max_wait = 0; };\n"
-		"plugins: {\n  dir = \"%s\";\n"
-		"  scryfall: { base_url = \"http://127.0.0.1:%d/scryfall\"; requests_per_second = 1000.0; };\n"
-		"  cardtrader: { base_url = \"http://127.0.0.1:%d/cardtrader/api/v2\"; token = \"sim-token\";\n"
-		"                requests_per_second = 1000.0; };\n"
-		"  tcgplayer: { base_url = \"http://127.0.0.1:%d/tcgplayer\"; public_key = \"sim-public\";\n"
-		"               private_key = \"sim-private\"; requests_per_second = 1000.0; };\n"
-		"  manapool: { base_url = \"http://127.0.0.1:%d/manapool/api/v1\"; timeout_ms = 1000; max_retries = 1; };\n"
-		"};\n",
-		conninfo, redis_port, NCARDS, dir, port, port, port, port);
-	fclose(f);
 	snprintf(cmd, sizeof cmd,
 		 "'%s/ingesthost' -c %s --migrate -q >/dev/null && "
 		 "'%s/tests/mockmarket/ingest-mockmarket' --cards %d --seed %d --seed-db '%s' 2>/dev/null",
@@ -302,7 +315,7 @@ static size_t missing(const lines *a, const lines *b, const char *what)
 }
 
 /* The cycle: request counts, and every price against the simulator's. */
-static void test_full_cycle(void)
+static void full_cycle(void)
 {
 	ih_cycle cyc;
 	lines want = { 0 }, got = { 0 };
@@ -418,10 +431,23 @@ static void test_faults(void)
 	control("/_control/reset", "");
 }
 
+static void test_full_cycle(void)
+{
+	full_cycle();
+}
+
+static void test_full_cycle_thread(void)
+{
+	CU_ASSERT_FATAL(write_conf("thread") == 0);
+	full_cycle();
+	CU_ASSERT_FATAL(write_conf("process") == 0);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
-		{ "5,000 cards: request counts and every stored price", test_full_cycle },
+		{ "5,000 cards: request counts and every stored price (process isolation)", test_full_cycle },
+		{ "5,000 cards: the same in thread isolation", test_full_cycle_thread },
 		{ "simulator faults give their classes", test_faults },
 		CU_TEST_INFO_NULL,
 	};

@@ -99,6 +99,9 @@ const host_key ih_conf_host_keys[] = {
 	{ "log", { "syslog", IH_CFG_BOOL, "false", NORANGE, 0, 0, "also log to syslog" }, OFF(log.syslog) },
 	{ "plugins", { "dir", IH_CFG_STRING, IH_PLUGINDIR, NORANGE, 0, 0, "directory scanned for *.so" },
 	  OFF(plugins.dir) },
+	{ "plugins", { "crash_limit", IH_CFG_INT, "3", 1, 1000, 0, 0,
+		       "consecutive crashed runs (process isolation) after which a plugin is quarantined until SIGHUP "
+		       "or restart" }, OFF(plugins.crash_limit) },
 };
 const size_t ih_conf_nhost_keys = sizeof ih_conf_host_keys / sizeof ih_conf_host_keys[0];
 
@@ -114,6 +117,10 @@ const ih_config_key ih_conf_common_keys[] = {
 	{ "max_retries", IH_CFG_INT, NULL, 0, 100, 0, 0, "retries per request" },
 	{ "user_agent", IH_CFG_STRING, NULL, NORANGE, 0, 0, "User-Agent header" },
 	{ "freshness", IH_CFG_INT, NULL, 0, 31536000, 0, 0, "DB look-back window, seconds" },
+	{ "isolation", IH_CFG_STRING, "process", NORANGE, 0, 0,
+	  "\"process\": collect runs in a worker process, a crash is the run's status; \"thread\": in the host" },
+	{ "memory_limit_mb", IH_CFG_INT, "1024", 0, 1048576, 0, 0,
+	  "address-space limit of the plugin's worker process, MiB; 0 = none (process isolation)" },
 	{ NULL, IH_CFG_END, NULL, 0, 0, 0, 0, NULL },
 };
 
@@ -437,6 +444,10 @@ int ih_config_load(const char *path, ih_config **out, ih_errors *errs)
 					ih_errors_add(errs,
 						      "%s:%d: plugins.%s: %s = %g is out of range: must be between %g and %g",
 						      path, v->line, sec->name, k->name, v->d, k->min, k->max);
+				else if (strcmp(k->name, "isolation") == 0 && strcmp(v->s, "process") != 0 &&
+					 strcmp(v->s, "thread") != 0)
+					ih_errors_add(errs, "%s:%d: plugins.%s: isolation must be \"process\" or \"thread\", not "
+						      "\"%s\"", path, v->line, sec->name, v->s);
 			}
 		}
 	}

@@ -84,6 +84,7 @@ typedef struct ih_config {
 	} log;
 	struct {
 		char *dir;
+		long long crash_limit;       /* consecutive crashes before quarantine */
 	} plugins;
 	ih_plugin_section *sections;
 	size_t nsections;
@@ -136,6 +137,8 @@ typedef struct ih_plugin_settings {
 	const char *user_agent;
 	long long timeout_ms, connect_timeout_ms, max_retries, freshness;
 	double requests_per_second;
+	int isolate_process;     /* isolation = "process" (the default) */
+	long long memory_limit_mb; /* the worker's address-space limit, 0 = none */
 } ih_plugin_settings;
 void ih_pc_settings(const ih_plugin_config *pc, ih_plugin_settings *out);
 

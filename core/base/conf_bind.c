@@ -190,4 +190,10 @@ void ih_pc_settings(const ih_plugin_config *pc, ih_plugin_settings *out)
 	ih_pc_int(pc, "max_retries", &out->max_retries);
 	ih_pc_int(pc, "freshness", &out->freshness);
 	ih_pc_double(pc, "requests_per_second", &out->requests_per_second);
+	{
+		const char *iso = ih_pc_string(pc, "isolation");
+
+		out->isolate_process = iso == NULL || strcmp(iso, "thread") != 0;
+	}
+	ih_pc_int(pc, "memory_limit_mb", &out->memory_limit_mb);
 }

@@ -12,6 +12,7 @@ static _Atomic int log_level = IH_LOG_INFO; /* set by the main thread, read by a
 static int log_syslog;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread char log_ctx[64];
+static void (*log_sink)(int level, const char *msg); /* set once, before threads */
 
 void ih_log_set_level(int level) { log_level = level; }
 int ih_log_get_level(void) { return log_level; }
@@ -46,6 +47,8 @@ void ih_log_set_context(const char *name)
 
 const char *ih_log_get_context(void) { return log_ctx[0] ? log_ctx : NULL; }
 
+void ih_log_set_sink(void (*sink)(int level, const char *msg)) { log_sink = sink; }
+
 static const char *level_name(int level)
 {
 	switch (level) {
@@ -66,6 +69,10 @@ void ih_vlog(int level, const char *fmt, va_list ap)
 	if (level > log_level)
 		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (log_sink != NULL) {
+		log_sink(level, msg);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);

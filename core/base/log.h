@@ -24,6 +24,10 @@ void ih_log_open_syslog(const char *ident);
  * The string is copied. */
 void ih_log_set_context(const char *name);
 const char *ih_log_get_context(void);
+/* Hand every line (level, message: no stamp, no context) to `sink` instead
+ * of stderr and syslog; NULL restores them.  A plugin worker sends its lines
+ * to the host this way.  Set before other threads start. */
+void ih_log_set_sink(void (*sink)(int level, const char *msg));
 
 void ih_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ih_vlog(int level, const char *fmt, va_list ap);

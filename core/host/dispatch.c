@@ -50,6 +50,22 @@ static void set_row(ih_run_stats *row, const char *name, const char *status, con
 	snprintf(row->error, sizeof row->error, "%s", error);
 }
 
+/* A crashed run counts towards the quarantine; any other ends the streak. */
+static void count_crash(const ih_host *h, ih_instance *in, const ih_run_stats *s)
+{
+	if (strcmp(s->status, "crashed") != 0) {
+		in->crashes = 0;
+		return;
+	}
+	in->crashes++;
+	if (in->crashes >= h->cfg->plugins.crash_limit && !in->quarantined) {
+		in->quarantined = 1;
+		ih_err("plugin %s: %d crashed runs in a row (plugins.crash_limit): quarantined, not run again until "
+		       "SIGHUP or a restart; last: %s",
+		       in->name, in->crashes, s->error);
+	}
+}
+
 /* Start every instance's run, or say why not (busy, failed to start). */
 static void start_runs(ih_host *h, ih_cycle *out, const ih_card_list *list, ih_run **runs)
 {
@@ -59,6 +75,15 @@ static void start_runs(ih_host *h, ih_cycle *out, const ih_card_list *list, ih_r
 
 		if (in->live != NULL && ih_run_finished(in->live))
 			reap(in);
+		if (in->quarantined) {
+			char why[256];
+
+			snprintf(why, sizeof why,
+				 "set aside after %d consecutive crashes: fix the plugin, then SIGHUP or restart",
+				 in->crashes);
+			set_row(&out->runs[i], in->name, "quarantined", why);
+			continue;
+		}
 		if (in->live != NULL) {
 			ih_run_stats s;
 			char why[512];
@@ -178,6 +203,7 @@ int ih_dispatch_cycle(ih_host *h, ih_cycle *out)
 			ih_run_snapshot(r, &out->runs[i]);
 			ih_run_free(r);
 			in->live = NULL;
+			count_crash(h, in, &out->runs[i]);
 			continue;
 		}
 		/* told to stop and not back yet: it stays the instance's live run */

@@ -32,6 +32,11 @@ typedef struct ih_instance {
 	struct ih_ctx *ctx; /* for init and shutdown: log and config only */
 	struct ih_run *live; /* the run in progress or left over, NULL when none */
 	ih_complaint busy;   /* "still busy" warned once */
+	char path[4096];     /* the .so */
+	int isolated;        /* isolation = "process": init, collect and shutdown
+	                        run in a worker per run (core/worker), never here */
+	int crashes;         /* consecutive crashed runs */
+	int quarantined;     /* set aside after plugins.crash_limit crashes */
 } ih_instance;
 
 /* The context behind a plugin's opaque ih_ctx: its instance, the host, and

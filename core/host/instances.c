@@ -57,9 +57,16 @@ static ih_instance *load_one(ih_host *h, const ih_plugin_info *info, ih_errors *
 	}
 	in->desc = in->handle->desc;
 	snprintf(in->name, sizeof in->name, "%s", info->name);
+	snprintf(in->path, sizeof in->path, "%s", info->path);
 	in->pc = ih_config_bind(h->cfg, in->name, in->desc, errs);
 	if (in->pc == NULL)
 		goto fail;
+	{
+		ih_plugin_settings ps;
+
+		ih_pc_settings(in->pc, &ps);
+		in->isolated = ps.isolate_process;
+	}
 	c = ih_pool_get(h->pool, err, sizeof err);
 	if (c == NULL) {
 		ih_errors_add(errs, "database unreachable: %s", err);
@@ -80,7 +87,9 @@ static ih_instance *load_one(ih_host *h, const ih_plugin_info *info, ih_errors *
 		goto fail;
 	in->ctx->inst = in;
 	in->ctx->host = h;
-	if (in->desc->init != NULL) {
+	/* process isolation: the library is mapped here for its descriptor
+	 * only (a child already probed it); its code runs in the workers */
+	if (!in->isolated && in->desc->init != NULL) {
 		ih_log_set_context(in->name);
 		rc = in->desc->init(ih_host_services_table(), in->ctx, &in->state);
 		ih_log_set_context(NULL);
@@ -89,9 +98,9 @@ static ih_instance *load_one(ih_host *h, const ih_plugin_info *info, ih_errors *
 			goto fail;
 		}
 	}
-	ih_info("loaded plugin %s %s (%s, marketplace %s #%d)", in->name, in->desc->version,
+	ih_info("loaded plugin %s %s (%s, marketplace %s #%d, %s)", in->name, in->desc->version,
 		in->desc->fetch_mode == IH_FETCH_BULK ? "bulk" : "card list", in->desc->marketplace,
-		(int)in->marketplace_id);
+		(int)in->marketplace_id, in->isolated ? "a worker process per run" : "in the host's threads");
 	return in;
 fail:
 	free_instance(in);
@@ -179,7 +188,7 @@ void ih_host_unload_plugins(ih_host *h)
 			leave_behind(in);
 			continue;
 		}
-		if (in->desc->shutdown != NULL) {
+		if (!in->isolated && in->desc->shutdown != NULL) {
 			ih_log_set_context(in->name);
 			in->desc->shutdown(in->state);
 			ih_log_set_context(NULL);

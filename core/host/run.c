@@ -16,6 +16,7 @@
 #include "store/pool.h"
 #include "host/run.h"
 #include "store/runlog.h"
+#include "worker/worker.h"
 
 /* finished flags, and a condition to wait for any of them */
 static pthread_mutex_t runs_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -254,6 +255,8 @@ static void fill_counts(ih_run *r, ih_run_stats *s)
 	s->not_found = r->not_found;
 	if (r->http != NULL)
 		ih_http_stats(r->http, &s->requests, &s->retries);
+	s->requests += r->w_requests;
+	s->retries += r->w_retries;
 }
 
 /* The final stats, built aside and published under the lock (a live
@@ -273,7 +276,15 @@ static void finish(ih_run *r, int rc)
 	st = r->stats;
 	fill_counts(r, &st);
 	pthread_mutex_unlock(&r->mu);
-	if (st.unwritten > 0) {
+	if (r->crashed) {
+		/* whatever else happened, the operator must see the crash */
+		snprintf(st.status, sizeof st.status, "crashed");
+		if (st.unwritten > 0)
+			snprintf(st.error, sizeof st.error, "%.200s; %ld rows could not be stored: %.200s",
+				 r->last_error, st.unwritten, dberr[0] ? dberr : "the database failed");
+		else
+			snprintf(st.error, sizeof st.error, "%s", r->last_error);
+	} else if (st.unwritten > 0) {
 		snprintf(st.status, sizeof st.status, "transient");
 		snprintf(st.error, sizeof st.error, "%ld rows could not be stored before the %s: %s", st.unwritten,
 			 cause == IH_STOP_SIGNAL ? "stop" : "deadline", dberr[0] ? dberr : "the database failed");
@@ -282,6 +293,8 @@ static void finish(ih_run *r, int rc)
 		if (rc != IH_OK && rc != IH_ERR_STOPPED)
 			snprintf(st.error, sizeof st.error, "%s",
 				 r->last_error[0] ? r->last_error : "the plugin reported an error");
+		else if (r->killed)
+			snprintf(st.error, sizeof st.error, "%s", r->last_error);
 		else if (cause == IH_STOP_SIGNAL)
 			snprintf(st.error, sizeof st.error, "stopped by a signal at a safe point");
 		else if (cause == IH_STOP_DEADLINE)
@@ -368,7 +381,7 @@ static void *run_thread(void *arg)
 		ih_emitter_give_up_by(em, ih_clock_now(r->clock) + r->set.stop_wait / 2);
 	pthread_mutex_unlock(&r->mu);
 	if (in->desc->fetch_mode == IH_FETCH_BULK || n > 0)
-		rc = in->desc->collect(in->state, &r->ctx, cards, n);
+		rc = r->isolated ? ih_worker_collect(r, cards, n) : in->desc->collect(in->state, &r->ctx, cards, n);
 	/* Step 4's tail: whatever the outcome, write what was collected. */
 	frc = ih_emitter_flush(em);
 	if (rc == IH_OK && frc != IH_OK)
@@ -405,6 +418,7 @@ static void run_release(ih_run *r)
 	free(r->strings);
 	free(r->bp_card);
 	free(r->bp_id);
+	ih_wbuf_free(&r->job);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
@@ -433,8 +447,15 @@ ih_run *ih_run_start(ih_host *h, ih_instance *in, const char *cycle_time, const 
 	snprintf(r->stats.name, sizeof r->stats.name, "%s", in->name);
 	snprintf(r->stats.cycle_time, sizeof r->stats.cycle_time, "%s", cycle_time);
 	settings(r, h->cfg, in->pc);
+	r->isolated = in->isolated;
+	if (r->isolated) {
+		ih_plugin_settings ps;
+
+		ih_pc_settings(in->pc, &ps);
+		ih_worker_job(&r->job, in->path, in->name, h->cfg, ps.memory_limit_mb);
+	}
 	r->started = ih_clock_now(r->clock);
-	if (copy_cards(r, cards) != 0 || (r->http = make_http(r, h->cfg)) == NULL) {
+	if (copy_cards(r, cards) != 0 || r->job.oom || (r->http = make_http(r, h->cfg)) == NULL) {
 		snprintf(err, errlen, "out of memory starting the run");
 		run_release(r);
 		return NULL;

@@ -22,12 +22,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "host/host.h"
+#include "worker/wire.h"
 
 struct ih_card_list;
 
 typedef struct ih_run_stats {
 	char name[64];
-	char status[16];   /* ok auth_failed rate_limited transient fatal timeout stopped busy running */
+	char status[16];   /* ok auth_failed rate_limited transient fatal timeout stopped busy crashed
+	                      quarantined running */
 	char error[512];   /* one line; "" when none */
 	char cycle_time[40];
 	long requested, cache_hits, fresh, fetched, written, unwritten, cached_rows, unmatched, rejected, not_found;
@@ -71,6 +73,13 @@ typedef struct ih_run {
 	int32_t *bp_card, *bp_id;    /* blueprint ids learnt, written at the end */
 	size_t nbp, capbp;
 	char last_error[512];
+	/* process isolation (core/worker) */
+	int isolated;                /* collect runs in a worker process */
+	ih_wbuf job;                 /* the worker's JOB frame, built at the start */
+	long worker_pid;             /* while a worker lives; under mu */
+	long w_requests, w_retries;  /* the worker's HTTP counters; under mu */
+	int crashed;                 /* the worker died on its own: status crashed */
+	int killed;                  /* the worker was killed past its stop */
 	ih_run_stats stats;          /* final once finished */
 	pthread_t thread;
 	int finished;                /* under the runs' lock */
