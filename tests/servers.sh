@@ -36,10 +36,15 @@ as_pg() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A port no one listens on, below the kernel's ephemeral range (a port in
+# it may be taken by any outgoing connection between our check and the
+# server's bind).  The servers' starts still retry on another port.
 free_port() {
-	local p
+	local p lo=32768
+	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	[ "$lo" -gt 12000 ] 2>/dev/null || lo=32768
 	for _ in $(seq 1 200); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		p=$(( 10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000) ))
 		if port_free "$p"; then echo "$p"; return 0; fi
 	done
 	echo "servers.sh: no free port found" >&2
@@ -60,7 +65,12 @@ redis_start() {
 	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
 		--dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --daemonize yes
 	for _ in $(seq 1 300); do
-		redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+		# ours, not another test's server that had the port first
+		if redis-cli -p "$port" ping >/dev/null 2>&1; then
+			[ "$(redis-cli -p "$port" config get dir 2>/dev/null | sed -n 2p)" = "$dir" ] && return 0
+			echo "servers.sh: port $port belongs to another Redis" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
 	echo "servers.sh: redis did not start on port $port:" >&2
@@ -128,6 +138,7 @@ start)
 			as_pg "$pgbin/initdb" -D "$dir/pg" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 || {
 			cat "$dir/initdb.log" >&2; exit 1; }
 	fi
+	for attempt in 1 2 3 4 5; do
 	pgport=$(free_port)
 	{
 		echo "listen_addresses = '127.0.0.1'"
@@ -151,7 +162,13 @@ start)
 	as_pg cp "$dir/ih.conf" "$dir/pg/ih.conf" 2>/dev/null || cp "$dir/ih.conf" "$dir/pg/ih.conf"
 	grep -q "include_if_exists = 'ih.conf'" "$dir/pg/postgresql.conf" ||
 		echo "include_if_exists = 'ih.conf'" | as_pg tee -a "$dir/pg/postgresql.conf" >/dev/null
-	pg_start || { cat "$dir/pg.log" >&2; exit 1; }
+	pg_start && break
+	# another server took the port between the check and the bind: again
+	if [ "$attempt" = 5 ] || ! grep -q "Address already in use" "$dir/pg.log"; then
+		cat "$dir/pg.log" >&2
+		exit 1
+	fi
+	done
 	# a reused DIR (scripts/demo run twice) already has the database
 	[ "$(as_pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -qAt \
 		-c "SELECT 1 FROM pg_database WHERE datname = 'ingesthost_test'")" = 1 ] ||
@@ -159,8 +176,11 @@ start)
 			-c "CREATE DATABASE ingesthost_test" >/dev/null
 	as_pg "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d ingesthost_test -qAt \
 		-c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
-	free_port > "$dir/redis.port"
-	redis_start
+	for attempt in 1 2 3 4 5; do
+		free_port > "$dir/redis.port"
+		redis_start && break
+		[ "$attempt" = 5 ] && exit 1
+	done
 	cat > "$dir/env" <<ENV
 export IH_TEST_PGHOST=127.0.0.1
 export IH_TEST_PGPORT=$pgport
