@@ -12,6 +12,9 @@
 #include "base/log.h"
 #include "loader/plugin_loader.h"
 #include "cmd_run.h"
+#include "store/pgexec.h"
+#include "store/pool.h"
+#include "store/runlog.h"
 #include "worker/worker.h"
 
 /*
@@ -49,6 +52,45 @@ static void apply_log_level(const ih_cli *cli, const ih_config *cfg)
 		ih_log_set_level(IH_LOG_WARNING);
 }
 
+/*
+ * A plugin a running host quarantined (its latest run in ingest_runs says
+ * so) is listed as such.  Best effort: without the database (a fresh
+ * install) the list is the files' alone.
+ */
+static void mark_quarantined(const ih_config *cfg, ih_plugin_list *list)
+{
+	char err[512], **names, **times;
+	size_t n;
+	PGconn *c = ih_pg_connect(cfg->database.conninfo, 2, err, sizeof err);
+
+	if (c == NULL) {
+		ih_debug("quarantined plugins not shown: %s", err);
+		return;
+	}
+	if (ih_runlog_latest_with(c, "quarantined", &names, &times, &n, err, sizeof err) != 0) {
+		ih_debug("quarantined plugins not shown: %s", err);
+		ih_pg_finish(c);
+		return;
+	}
+	ih_pg_finish(c);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < list->n; j++) {
+			ih_plugin_info *p = &list->v[j];
+			char why[256];
+
+			if (p->name == NULL || p->state != IH_PS_OK || strcmp(p->name, names[i]) != 0)
+				continue;
+			snprintf(why, sizeof why,
+				 "set aside by a running host after repeated crashes (cycle %s): fix the plugin, then "
+				 "SIGHUP the host",
+				 times[i]);
+			free(p->reason);
+			p->reason = strdup(why);
+			p->state = IH_PS_QUARANTINED;
+		}
+	ih_runlog_names_free(names, times, n);
+}
+
 static int cmd_list_plugins(const ih_cli *cli, ih_config *cfg)
 {
 	ih_plugin_list list;
@@ -58,6 +100,7 @@ static int cmd_list_plugins(const ih_cli *cli, ih_config *cfg)
 		fprintf(stderr, "ingesthost: %s\n", err);
 		return IH_EXIT_USAGE;
 	}
+	mark_quarantined(cfg, &list);
 	if (cli->json)
 		ih_plugin_list_print_json(&list, stdout);
 	else

@@ -12,6 +12,7 @@
 #include "host/dispatch.h"
 #include "base/log.h"
 #include "store/pool.h"
+#include "store/runlog.h"
 #include "host/run.h"
 
 /* How often the main thread looks at the signal flags and the clock. */
@@ -64,6 +65,27 @@ static void count_crash(const ih_host *h, ih_instance *in, const ih_run_stats *s
 		       "SIGHUP or a restart; last: %s",
 		       in->name, in->crashes, s->error);
 	}
+}
+
+/* The quarantined plugins' rows in ingest_runs: what --list-plugins reads. */
+static void record_quarantined(ih_host *h, const ih_cycle *out)
+{
+	PGconn *c = NULL;
+	char err[512];
+
+	for (size_t i = 0; i < h->ninst; i++) {
+		if (!h->inst[i]->quarantined || strcmp(out->runs[i].status, "quarantined") != 0)
+			continue;
+		if (c == NULL && (c = ih_pool_get(h->pool, err, sizeof err)) == NULL) {
+			ih_debug("cannot record the quarantined plugins: %s", err);
+			return;
+		}
+		if (ih_runlog_record(c, h->inst[i]->marketplace_id, h->inst[i]->name, out->time, "quarantined", 0, 0,
+				     err, sizeof err) != 0)
+			ih_debug("cannot record plugin %s as quarantined: %s", h->inst[i]->name, err);
+	}
+	if (c != NULL)
+		ih_pool_put(h->pool, c);
 }
 
 /* Start every instance's run, or say why not (busy, failed to start). */
@@ -216,6 +238,7 @@ int ih_dispatch_cycle(ih_host *h, ih_cycle *out)
 		ih_warn("plugin %s: %s", in->name, out->runs[i].error);
 	}
 	out->n = h->ninst;
+	record_quarantined(h, out);
 	for (size_t i = 0; i < out->n; i++)
 		if (strcmp(out->runs[i].status, "ok") != 0 && strcmp(out->runs[i].status, "stopped") != 0)
 			failed = 1;

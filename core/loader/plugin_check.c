@@ -19,6 +19,7 @@ const char *ih_plugin_state_name(ih_plugin_state s)
 	case IH_PS_OK: return "ok";
 	case IH_PS_DISABLED: return "disabled";
 	case IH_PS_ABI_MISMATCH: return "abi-mismatch";
+	case IH_PS_QUARANTINED: return "quarantined";
 	default: return "invalid";
 	}
 }

@@ -24,7 +24,9 @@ typedef enum ih_plugin_state {
 	IH_PS_OK = 0,
 	IH_PS_DISABLED,
 	IH_PS_ABI_MISMATCH,
-	IH_PS_INVALID
+	IH_PS_INVALID,
+	IH_PS_QUARANTINED /* loadable, but a running host set it aside after
+	                     repeated crashes (ingest_runs says so) */
 } ih_plugin_state;
 
 /* What a scan learnt about one file.  All strings owned by the struct. */

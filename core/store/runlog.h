@@ -23,4 +23,14 @@ int ih_runlog_record(PGconn *c, int16_t marketplace_id, const char *plugin, cons
 int ih_runlog_fresh(PGconn *c, int16_t marketplace_id, long freshness_seconds, const char *now_iso, int *fresh,
 		    char *err, size_t errlen);
 
+/*
+ * The plugins whose latest recorded run has status `status` (e.g.
+ * "quarantined"): *names (malloc'd array of malloc'd strings, *n of them)
+ * and, in the same order, the cycle times of those runs (*times).  Free
+ * with ih_runlog_names_free.  0, or -1 with err set.
+ */
+int ih_runlog_latest_with(PGconn *c, const char *status, char ***names, char ***times, size_t *n, char *err,
+			  size_t errlen);
+void ih_runlog_names_free(char **names, char **times, size_t n);
+
 #endif
