@@ -141,6 +141,7 @@ static pid_t spawn(int *fd, char *err, size_t errlen)
 	sigaddset(&deflt, SIGINT);
 	sigaddset(&deflt, SIGHUP);
 	sigaddset(&deflt, SIGPIPE);
+	sigaddset(&deflt, SIGUSR2);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -381,13 +382,19 @@ int ih_worker_collect(ih_run *r, const ih_card *cards, size_t n)
 			kill_at = at + r->set.stop_wait / 2;
 		}
 		if (term_sent && !killed && now >= kill_at) {
+			/* SIGUSR2 first: its handler sends the rows it holds, then exits */
 			ih_warn("worker pid %ld did not stop within %.0f s of being told: killing it", (long)s.pid,
 				r->set.stop_wait / 2);
-			kill(s.pid, SIGKILL);
+			kill(s.pid, SIGUSR2);
 			killed = 1;
+			kill_at = now + 1.0;
 			gone_by = now + REAP_SECONDS;
 		}
-		if (killed && now >= gone_by)
+		if (killed == 1 && now >= kill_at) {
+			kill(s.pid, SIGKILL);
+			killed = 2;
+		}
+		if (killed == 2 && now >= gone_by)
 			break; /* killed, yet its socket stays open (a child of its own holds it) */
 		rc = ih_wire_next(&rd, &type, &body, POLL_MS);
 		if (rc == 0)

@@ -35,13 +35,23 @@
 #define IH_W_FD 3
 #define IH_W_FLUSH_ROWS 512
 #define IH_W_FLUSH_BYTES (256u * 1024u)
+#define ROWS_HEAD 12 /* frame length, type, row count */
+
+/*
+ * The rows not sent yet: one SNAPS frame in a fixed buffer (never
+ * reallocated), so that the last-gasp handlers -- a fatal signal, exit()
+ * inside the plugin, the host's SIGUSR2 before it kills -- can send the
+ * complete rows with write(2) whatever the plugin broke.  rows_len and
+ * nrows move only after a row is entirely in place.
+ */
+static char rows_buf[ROWS_HEAD + IH_W_FLUSH_BYTES + 65536];
+static volatile sig_atomic_t rows_len = ROWS_HEAD, nrows, in_service, sending;
 
 static struct {
 	atomic_int stop;         /* SIGTERM/SIGINT, or the host aborted */
 	int abort_rc;            /* the host cannot store: what emit returns */
 	ih_wbuf out;             /* frames not sent yet */
-	size_t snaps_at, snaps_count_at; /* the open SNAPS frame, when nsnaps > 0 */
-	uint32_t nsnaps;
+	ih_wbuf row;             /* one row being encoded */
 	int32_t *marks;
 	size_t nmarks, capmarks;
 	int32_t *bp;             /* pairs */
@@ -88,14 +98,75 @@ static void put_stats(void)
 	ih_w_end(&W.out, at);
 }
 
-/* Close the open SNAPS frame, add marks, blueprint ids and counters; send. */
+/* write(2) all of p, or give up; async-signal-safe. */
+static int write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(IH_W_FD, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Send the complete rows as one SNAPS frame; async-signal-safe. */
+static void send_rows(void)
+{
+	uint32_t len, type = IH_W_SNAPS, n;
+
+	if (nrows == 0 || W.dead)
+		return;
+	sending = 1;
+	len = (uint32_t)(rows_len - 8);
+	n = (uint32_t)nrows;
+	memcpy(rows_buf, &len, 4);
+	memcpy(rows_buf + 4, &type, 4);
+	memcpy(rows_buf + 8, &n, 4);
+	if (write_all(rows_buf, (size_t)rows_len) != 0) {
+		W.dead = 1;
+		W.stop = 1;
+	}
+	nrows = 0;
+	rows_len = ROWS_HEAD;
+	sending = 0;
+}
+
+/* A fatal signal, exit() in the plugin, or the host's SIGUSR2 before its
+ * SIGKILL: hand over the complete rows, then die as we would have. */
+static void last_gasp(void)
+{
+	if (!in_service && !sending)
+		send_rows();
+}
+
+static void on_fatal(int sig)
+{
+	last_gasp();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	last_gasp();
+	_exit(0); /* the host kills it anyway: its status is the host's call */
+}
+
+static void at_exit(void)
+{
+	last_gasp();
+}
+
+/* Send the rows, then marks, blueprint ids and counters. */
 static void flush(void)
 {
-	if (W.nsnaps > 0) {
-		ih_w_patch_u32(&W.out, W.snaps_count_at, W.nsnaps);
-		ih_w_end(&W.out, W.snaps_at);
-		W.nsnaps = 0;
-	}
+	send_rows();
 	if (W.nmarks > 0) {
 		size_t at = ih_w_begin(&W.out, IH_W_MARKS);
 
@@ -232,37 +303,54 @@ static void svc_http_free(ih_ctx *ctx, ih_http_response *resp)
 		ih_http_response_free(resp);
 }
 
-static int svc_emit(ih_ctx *ctx, const ih_snapshot *s)
+static int emit_row(const ih_snapshot *s)
 {
-	(void)ctx;
-	if (s == NULL)
+	ih_wbuf *b = &W.row;
+
+	ih_wbuf_reset(b);
+	ih_w_i32(b, s->card_id);
+	ih_w_i32(b, s->num_listings);
+	ih_w_str(b, s->scryfall_id);
+	ih_w_str(b, s->condition);
+	ih_w_str(b, s->finish);
+	ih_w_str(b, s->language);
+	ih_w_str(b, s->currency);
+	ih_w_str(b, s->price);
+	ih_w_str(b, s->price_low);
+	ih_w_str(b, s->price_mid);
+	ih_w_str(b, s->price_high);
+	if (b->oom || b->len > sizeof rows_buf - ROWS_HEAD) {
+		W.rejected++;
+		ih_warn("a snapshot of %zu bytes cannot be sent to the host: rejected", b->len);
 		return IH_ERR_FATAL;
-	if (W.abort_rc != 0)
-		return W.abort_rc;
-	if (W.nsnaps == 0) {
-		W.snaps_at = ih_w_begin(&W.out, IH_W_SNAPS);
-		W.snaps_count_at = W.out.len;
-		ih_w_u32(&W.out, 0);
 	}
-	ih_w_i32(&W.out, s->card_id);
-	ih_w_i32(&W.out, s->num_listings);
-	ih_w_str(&W.out, s->scryfall_id);
-	ih_w_str(&W.out, s->condition);
-	ih_w_str(&W.out, s->finish);
-	ih_w_str(&W.out, s->language);
-	ih_w_str(&W.out, s->currency);
-	ih_w_str(&W.out, s->price);
-	ih_w_str(&W.out, s->price_low);
-	ih_w_str(&W.out, s->price_mid);
-	ih_w_str(&W.out, s->price_high);
-	W.nsnaps++;
-	if (W.nsnaps >= IH_W_FLUSH_ROWS || W.out.len - W.snaps_at >= IH_W_FLUSH_BYTES) {
+	if ((size_t)rows_len + b->len > sizeof rows_buf)
+		flush();
+	memcpy(rows_buf + rows_len, b->p, b->len);
+	rows_len += (sig_atomic_t)b->len; /* the row is in place: now it counts */
+	nrows++;
+	if (nrows >= IH_W_FLUSH_ROWS || (size_t)rows_len >= IH_W_FLUSH_BYTES) {
 		flush();
 		read_control();
 		if (W.abort_rc != 0)
 			return W.abort_rc;
 	}
 	return IH_OK;
+}
+
+static int svc_emit(ih_ctx *ctx, const ih_snapshot *s)
+{
+	int rc;
+
+	(void)ctx;
+	if (s == NULL)
+		return IH_ERR_FATAL;
+	if (W.abort_rc != 0)
+		return W.abort_rc;
+	in_service = 1;
+	rc = emit_row(s);
+	in_service = 0;
+	return rc;
 }
 
 static void svc_mark_done(ih_ctx *ctx, int32_t card_id)
@@ -501,6 +589,7 @@ static void limit_memory(long long mb)
 
 int ih_worker_main(long parent)
 {
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
 	struct sigaction sa;
 	job j;
 	char err[512] = "";
@@ -517,6 +606,12 @@ int ih_worker_main(long parent)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_fatal;
+	for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+		sigaction(fatal[i], &sa, NULL);
+	sa.sa_handler = on_usr2;
+	sigaction(SIGUSR2, &sa, NULL);
+	atexit(at_exit);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	memset(&j, 0, sizeof j);
@@ -568,6 +663,7 @@ out:
 	job_free(&j);
 	ih_wire_reader_free(&W.in);
 	ih_wbuf_free(&W.out);
+	ih_wbuf_free(&W.row);
 	free(W.marks);
 	free(W.bp);
 	return W.dead ? 3 : 0;
