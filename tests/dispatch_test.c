@@ -461,7 +461,7 @@ static void sigterm_loses_nothing(const char *isolation)
 {
 	static const char *const ok[] = { "fx_ok", NULL };
 	char cfgarg[128];
-	long answered;
+	long answered, rows;
 	int st;
 
 	NEED_SERVERS();
@@ -493,7 +493,16 @@ static void sigterm_loses_nothing(const char *isolation)
 	 */
 	answered = rsp_count("/ok") - (term_at - 3);
 	CU_ASSERT(answered >= 3 && answered < 10);
-	CU_ASSERT_EQUAL(rows_of("fx_ok"), 100 * answered);
+	/*
+	 * The last request may still be waiting for its answer when the stop
+	 * comes: a transfer whose answer has not begun is abandoned (a hung
+	 * marketplace must not hold a stop), and its rows never arrived.
+	 * Every answer that arrived is stored.
+	 */
+	rows = rows_of("fx_ok");
+	if (rows != 100 * answered && rows != 100 * (answered - 1))
+		printf("\n  %ld rows for %ld requests", rows, answered);
+	CU_ASSERT(rows == 100 * answered || rows == 100 * (answered - 1));
 	CU_ASSERT_EQUAL(wrong_prices("fx_ok"), 0);
 	unlink(conf);
 	write_conf(1000, 3600);

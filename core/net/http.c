@@ -141,12 +141,17 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 	return size * nmemb;
 }
 
+/*
+ * A stop abandons a transfer whose answer has not begun (a marketplace that
+ * hangs must not hold the stop), but not one whose answer is arriving: its
+ * rows are read and kept, within the request's own timeouts.
+ */
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	const ih_http_client *c = ud;
 
-	(void)dt, (void)dn, (void)ut, (void)un;
-	return c->o.stop != NULL && *c->o.stop ? 1 : 0;
+	(void)dt, (void)ut, (void)un;
+	return c->o.stop != NULL && *c->o.stop && dn == 0 ? 1 : 0;
 }
 
 void ih_http_setup(ih_http_client *c, const ih_url_info *ui, struct curl_slist *hdrs)
