@@ -56,6 +56,7 @@ void ih_worker_job(ih_wbuf *b, const char *path, const char *name, const ih_conf
 	ih_w_i64(b, cfg->ingest.max_retries);
 	ih_w_i64(b, cfg->ingest.max_wait);
 	ih_w_i64(b, cfg->ingest.max_response_bytes);
+	ih_w_i64(b, cfg->ingest.freshness); /* a plugin's freshness defaults to it */
 	ih_w_i64(b, memory_limit_mb);
 	ih_w_u32(b, sec != NULL ? (uint32_t)sec->n : 0);
 	for (size_t i = 0; sec != NULL && i < sec->n; i++) {

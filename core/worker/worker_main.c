@@ -289,10 +289,10 @@ static int svc_http(ih_ctx *ctx, const ih_http_request *req, ih_http_response *r
 		snprintf(resp->error, sizeof resp->error, "stopping");
 		return IH_ERR_STOPPED;
 	}
+	flush(); /* a request boundary: the rows of the last answer go before we wait */
 	rc = ih_http_do(W.http, req, resp);
 	if (rc != IH_OK && rc != IH_ERR_STOPPED)
 		snprintf(W.last_error, sizeof W.last_error, "%s", resp->error);
-	flush(); /* a request boundary: what the last answer gave goes to the host */
 	return rc;
 }
 
@@ -457,6 +457,7 @@ static int read_job_frame(job *j, ih_wread *b, char *err, size_t errlen)
 	j->cfg->ingest.max_retries = ih_r_i64(b);
 	j->cfg->ingest.max_wait = ih_r_i64(b);
 	j->cfg->ingest.max_response_bytes = ih_r_i64(b);
+	j->cfg->ingest.freshness = ih_r_i64(b);
 	j->memory_limit_mb = ih_r_i64(b);
 	nvals = ih_r_u32(b);
 	if (b->bad || nvals > 4096) {
@@ -606,9 +607,18 @@ int ih_worker_main(long parent)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* the last gasp runs on a stack of its own: a stack overflow is fatal too */
+	{
+		static char altstack[64 * 1024];
+		stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0 };
+
+		if (sigaltstack(&ss, NULL) == 0)
+			sa.sa_flags = SA_ONSTACK;
+	}
 	sa.sa_handler = on_fatal;
 	for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
 		sigaction(fatal[i], &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = on_usr2;
 	sigaction(SIGUSR2, &sa, NULL);
 	atexit(at_exit);
@@ -619,6 +629,13 @@ int ih_worker_main(long parent)
 	ih_log_set_sink(sink);
 	if (read_job(&j, err, sizeof err) != 0)
 		goto out;
+	{
+		/* ps, top and core_pattern's %e name the plugin */
+		char comm[16];
+
+		snprintf(comm, sizeof comm, "ih-%.12s", j.name);
+		prctl(PR_SET_NAME, comm);
+	}
 	limit_memory(j.memory_limit_mb);
 	if (ih_plugin_open(j.path, &h, err, sizeof err) != 0)
 		goto out;
