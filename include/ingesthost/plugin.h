@@ -224,7 +224,10 @@ typedef struct ih_host_services {
 	void (*http_free)(ih_ctx *ctx, ih_http_response *resp);
 	/* Hand over one snapshot.  Returns IH_OK when accepted, IH_ERR_FATAL when
 	 * rejected (counted and logged by the host), or a negative status when the
-	 * host could not store it and the run should end. */
+	 * host could not store it and the run should end.  In a worker process
+	 * the host validates later: emit returns IH_OK for a row it will reject
+	 * (still counted and logged), and the negative status shortly after the
+	 * host failed. */
 	int (*emit)(ih_ctx *ctx, const ih_snapshot *snap);
 	/* The marketplace answered that it has no price for this card: mark it
 	 * fresh in the cache anyway. */
@@ -272,6 +275,11 @@ typedef struct ih_config_key {
  *            Called on the plugin's own thread.  Returns IH_OK or the class
  *            of the failure that ended the run.
  *  shutdown: release state.  Optional.
+ *  Under process isolation (plugins.<name>.isolation = "process", the
+ *  default) init, collect and shutdown run in a fresh worker process for
+ *  every run: no state outlives a run, and a failing init fails that run
+ *  (status fatal) instead of disabling the plugin.  doc/plugin-abi.md,
+ *  "Process isolation".
  *  config_keys: the plugin's own keys beyond the common ones (enabled,
  *            base_url, timeout_ms, requests_per_second, max_retries,
  *            user_agent, freshness), ended by an entry of type IH_CFG_END.
