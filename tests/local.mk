@@ -177,3 +177,34 @@ endif
 if ENABLE_TESTS
 tests_plugins_parse_test_LDADD += core/libihcore.la
 endif
+
+# ---- process isolation (#13): tests/isolation_test --------------------------
+# Fixture plugins that fault inside collect (tests/plugins/crash.c, one per
+# kind of fault) beside fx_ok, each run in a worker process; the host
+# survives them, keeps their rows, quarantines a plugin that keeps crashing.
+EXTRA_DIST += tests/plugins/crash.c tests/isolation_test.c
+if ENABLE_TESTS
+check_LTLIBRARIES += tests/plugins/fx_segv.la tests/plugins/fx_abort.la tests/plugins/fx_exit.la tests/plugins/fx_spin.la \
+	tests/plugins/fx_hog.la
+tests_plugins_fx_segv_la_SOURCES = tests/plugins/crash.c
+tests_plugins_fx_segv_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_segv"' -DCRASH_KIND=CRASH_SEGV
+tests_plugins_fx_segv_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_abort_la_SOURCES = tests/plugins/crash.c
+tests_plugins_fx_abort_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_abort"' -DCRASH_KIND=CRASH_ABORT
+tests_plugins_fx_abort_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_exit_la_SOURCES = tests/plugins/crash.c
+tests_plugins_fx_exit_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_exit"' -DCRASH_KIND=CRASH_EXIT
+tests_plugins_fx_exit_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_spin_la_SOURCES = tests/plugins/crash.c
+tests_plugins_fx_spin_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_spin"' -DCRASH_KIND=CRASH_SPIN
+tests_plugins_fx_spin_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_hog_la_SOURCES = tests/plugins/crash.c
+tests_plugins_fx_hog_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_hog"' -DCRASH_KIND=CRASH_HOG
+tests_plugins_fx_hog_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+check_PROGRAMS += tests/isolation_test
+TESTS += tests/isolation_test
+tests_isolation_test_SOURCES = tests/isolation_test.c tests/responder.c tests/responder.h tests/pgtest.h tests/testutil.h \
+	tests/fixtures.h
+tests_isolation_test_CFLAGS = $(IH_TEST_CFLAGS)
+tests_isolation_test_LDADD = $(IH_TEST_LIBS) $(HIREDIS_LIBS) $(LIBPQ_LIBS)
+endif
