@@ -10,7 +10,8 @@ EXTRA_DIST += bench/writes.sh
 bench-writes: bench/writes$(EXEEXT)
 	$(SHELL) $(srcdir)/bench/writes.sh $(abs_top_builddir)/bench/writes$(EXEEXT) $(BENCH_ARGS)
 
-# bench/pipeline: `make bench` -- the old pipeline against the new one.
+# bench/pipeline: `make bench` -- the old pipeline against the new one, then
+# bench/isolation.sh (below).
 if ENABLE_TESTS
 noinst_PROGRAMS += bench/oldpipe
 bench_oldpipe_SOURCES = bench/oldpipe.c \
@@ -25,6 +26,15 @@ EXTRA_DIST += bench/pipeline.sh
 .PHONY: bench
 bench: bench/oldpipe$(EXEEXT) ingesthost$(EXEEXT) tests/mockmarket/ingest-mockmarket$(EXEEXT) $(plugin_LTLIBRARIES)
 	$(SHELL) $(srcdir)/bench/pipeline.sh $(abs_top_builddir) $(abs_top_srcdir) $(BENCH_ARGS)
+	bash $(srcdir)/bench/isolation.sh $(abs_top_builddir) $(abs_top_srcdir)
+
+# bench/isolation: `make bench-isolation` (also the end of `make bench`) --
+# plugins.<name>.isolation "thread" against "process", 5,000 cards; writes
+# bench/isolation-results.md (ISO_CARDS, ISO_RUNS, ... see bench/isolation.sh).
+EXTRA_DIST += bench/isolation.sh bench/isolation-results.md
+.PHONY: bench-isolation
+bench-isolation: ingesthost$(EXEEXT) tests/mockmarket/ingest-mockmarket$(EXEEXT) $(plugin_LTLIBRARIES)
+	bash $(srcdir)/bench/isolation.sh $(abs_top_builddir) $(abs_top_srcdir)
 
 # bench/soak: `make soak` -- the daemon ~10 minutes under simulator chaos and
 # server restarts (SOAK_SECONDS, SOAK_CARDS, ... see bench/soak.sh).
