@@ -182,7 +182,7 @@ endif
 # Fixture plugins that fault inside collect (tests/plugins/crash.c, one per
 # kind of fault) beside fx_ok, each run in a worker process; the host
 # survives them, keeps their rows, quarantines a plugin that keeps crashing.
-EXTRA_DIST += tests/plugins/crash.c tests/isolation_test.c
+EXTRA_DIST += tests/plugins/crash.c tests/plugins/segv_sim.c tests/isolation_test.c
 if ENABLE_TESTS
 check_LTLIBRARIES += tests/plugins/fx_segv.la tests/plugins/fx_abort.la tests/plugins/fx_exit.la tests/plugins/fx_spin.la \
 	tests/plugins/fx_hog.la
@@ -201,6 +201,11 @@ tests_plugins_fx_spin_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
 tests_plugins_fx_hog_la_SOURCES = tests/plugins/crash.c
 tests_plugins_fx_hog_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_hog"' -DCRASH_KIND=CRASH_HOG
 tests_plugins_fx_hog_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+# segv_sim: prices cards without a marketplace, then segfaults (market_test
+# runs it beside the four real plugins)
+check_LTLIBRARIES += tests/plugins/segv_sim.la
+tests_plugins_segv_sim_la_SOURCES = tests/plugins/segv_sim.c
+tests_plugins_segv_sim_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
 check_PROGRAMS += tests/isolation_test
 TESTS += tests/isolation_test
 tests_isolation_test_SOURCES = tests/isolation_test.c tests/responder.c tests/responder.h tests/pgtest.h tests/testutil.h \

@@ -57,6 +57,7 @@ static struct {
 	int32_t *bp;             /* pairs */
 	size_t nbp, capbp;
 	long not_found, rejected, unmatched;
+	long requests, retries;  /* the HTTP client's, copied after each call */
 	ih_wire_reader in;
 	ih_http_client *http;
 	ih_plugin_config *pc;
@@ -85,13 +86,10 @@ static void send_out(void)
 
 static void put_stats(void)
 {
-	long req = 0, ret = 0;
 	size_t at = ih_w_begin(&W.out, IH_W_STATS);
 
-	if (W.http != NULL)
-		ih_http_stats(W.http, &req, &ret);
-	ih_w_i64(&W.out, req);
-	ih_w_i64(&W.out, ret);
+	ih_w_i64(&W.out, W.requests);
+	ih_w_i64(&W.out, W.retries);
 	ih_w_i64(&W.out, W.not_found);
 	ih_w_i64(&W.out, W.rejected);
 	ih_w_i64(&W.out, W.unmatched);
@@ -138,10 +136,41 @@ static void send_rows(void)
 
 /* A fatal signal, exit() in the plugin, or the host's SIGUSR2 before its
  * SIGKILL: hand over the complete rows, then die as we would have. */
+/* One small frame from the stack; async-signal-safe. */
+static void gasp_frame(uint32_t type, const void *body, size_t len)
+{
+	uint32_t head[2] = { (uint32_t)len, type };
+
+	if (write_all((const char *)head, sizeof head) == 0)
+		write_all(body, len);
+}
+
+/* Marks and blueprint ids as frames straight from their arrays. */
+static void gasp_pairs(uint32_t type, const int32_t *v, size_t n, size_t per)
+{
+	uint32_t head[3] = { (uint32_t)(4 + n * per * 4), type, (uint32_t)n };
+
+	if (n > 0 && write_all((const char *)head, sizeof head) == 0)
+		write_all((const char *)v, n * per * 4);
+}
+
 static void last_gasp(void)
 {
-	if (!in_service && !sending)
-		send_rows();
+	int64_t st[5];
+
+	if (in_service || sending || W.dead)
+		return;
+	sending = 1;
+	send_rows();
+	gasp_pairs(IH_W_MARKS, W.marks, W.nmarks, 1);
+	gasp_pairs(IH_W_BLUEPRINTS, W.bp, W.nbp, 2);
+	W.nmarks = W.nbp = 0;
+	st[0] = W.requests;
+	st[1] = W.retries;
+	st[2] = W.not_found;
+	st[3] = W.rejected;
+	st[4] = W.unmatched;
+	gasp_frame(IH_W_STATS, st, sizeof st);
 }
 
 static void on_fatal(int sig)
@@ -290,7 +319,10 @@ static int svc_http(ih_ctx *ctx, const ih_http_request *req, ih_http_response *r
 		return IH_ERR_STOPPED;
 	}
 	flush(); /* a request boundary: the rows of the last answer go before we wait */
+	in_service = 1;
 	rc = ih_http_do(W.http, req, resp);
+	ih_http_stats(W.http, &W.requests, &W.retries);
+	in_service = 0;
 	if (rc != IH_OK && rc != IH_ERR_STOPPED)
 		snprintf(W.last_error, sizeof W.last_error, "%s", resp->error);
 	return rc;
@@ -356,8 +388,10 @@ static int svc_emit(ih_ctx *ctx, const ih_snapshot *s)
 static void svc_mark_done(ih_ctx *ctx, int32_t card_id)
 {
 	(void)ctx;
+	in_service = 1; /* the array may move: no last gasp meanwhile */
 	if (card_id > 0 && ih_array_room(&W.marks, &W.capmarks, W.nmarks + 1, sizeof *W.marks) == 0)
 		W.marks[W.nmarks++] = card_id;
+	in_service = 0;
 }
 
 static void svc_count(ih_ctx *ctx, ih_counter which, long n)
@@ -378,11 +412,15 @@ static int svc_set_blueprint_id(ih_ctx *ctx, int32_t card_id, int32_t blueprint_
 	(void)ctx;
 	if (card_id <= 0 || blueprint_id <= 0)
 		return IH_ERR_FATAL;
-	if (ih_array_room(&W.bp, &W.capbp, 2 * (W.nbp + 1), sizeof *W.bp) != 0)
+	in_service = 1;
+	if (ih_array_room(&W.bp, &W.capbp, 2 * (W.nbp + 1), sizeof *W.bp) != 0) {
+		in_service = 0;
 		return IH_ERR_FATAL;
+	}
 	W.bp[2 * W.nbp] = card_id;
 	W.bp[2 * W.nbp + 1] = blueprint_id;
 	W.nbp++;
+	in_service = 0;
 	return IH_OK;
 }
 
