@@ -193,6 +193,18 @@ static void test_validate(void)
 	CU_ASSERT(rejects(&s, "no card"));
 	s.scryfall_id = g_uuid[0];
 	CU_ASSERT_EQUAL(ih_snapshot_validate(&s, why, sizeof why), 0);
+	/* 36 characters are not a UUID: invalid UTF-8 or not hex is refused
+	 * here, alone, before PostgreSQL would refuse its whole batch (#14) */
+	s.scryfall_id = "00000001-0000-4000-8000-00000000000\xff";
+	CU_ASSERT(rejects(&s, "is not a UUID"));
+	s.scryfall_id = "\xc3\x28" "000001-0000-4000-8000-000000000001";
+	CU_ASSERT(rejects(&s, "is not a UUID"));
+	s.scryfall_id = "0000000g-0000-4000-8000-000000000001";
+	CU_ASSERT(rejects(&s, "is not a UUID"));
+	s.scryfall_id = "00000001+0000-4000-8000-000000000001";
+	CU_ASSERT(rejects(&s, "is not a UUID"));
+	s.scryfall_id = "00000001-0000-4000-8000-00000000000A"; /* either case */
+	CU_ASSERT_EQUAL(ih_snapshot_validate(&s, why, sizeof why), 0);
 	/* condition */
 	s = ok;
 	s.condition = "Near Mint";

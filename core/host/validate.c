@@ -39,6 +39,32 @@ static int money(const char *s)
 	return s[i] == '\0' && intd >= 1 && intd <= 10 && frac <= 2;
 }
 
+/* 8-4-4-4-12 hexadecimal digits: the only shape of a Scryfall id.  Anything
+ * else (invalid UTF-8 among it) would make PostgreSQL refuse the whole
+ * batch the row is in, not the row. */
+static int uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return s[36] == '\0';
+}
+
+/* What a message may quote of a plugin's string: printable ASCII, cut. */
+static void quote(char *out, size_t len, const char *s)
+{
+	size_t k = 0;
+
+	for (; s != NULL && *s != '\0' && k + 1 < len; s++)
+		out[k++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+	out[k] = '\0';
+}
+
 int ih_snapshot_validate(const ih_snapshot *s, char *why, size_t len)
 {
 	static const char *const conditions[] = { "NM", "LP", "MP", "HP", "DMG", NULL };
@@ -46,8 +72,17 @@ int ih_snapshot_validate(const ih_snapshot *s, char *why, size_t len)
 	const char *prices[3] = { s->price_low, s->price_mid, s->price_high };
 
 	if (s->card_id <= 0 && (s->scryfall_id == NULL || strlen(s->scryfall_id) != 36)) {
-		snprintf(why, len, "no card: card_id %d and scryfall_id %s", (int)s->card_id,
-			 s->scryfall_id != NULL ? s->scryfall_id : "(null)");
+		char q[48];
+
+		quote(q, sizeof q, s->scryfall_id != NULL ? s->scryfall_id : "(null)");
+		snprintf(why, len, "no card: card_id %d and scryfall_id %s", (int)s->card_id, q);
+		return -1;
+	}
+	if (s->scryfall_id != NULL && s->card_id <= 0 && !uuid(s->scryfall_id)) {
+		char q[48];
+
+		quote(q, sizeof q, s->scryfall_id);
+		snprintf(why, len, "scryfall_id '%s' is not a UUID", q);
 		return -1;
 	}
 	if (s->condition == NULL || !one_of(s->condition, conditions)) {
