@@ -66,6 +66,13 @@ static void spit(const char *path, const void *p, size_t n)
 	fclose(f);
 }
 
+static void expect_in(const char *text, const char *needle)
+{
+	if (strstr(text, needle) == NULL)
+		printf("\n  expected '%s' in: %s\n", needle, text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, needle));
+}
+
 /* gzip of p into a malloc'd buffer. */
 static unsigned char *gz(const char *p, size_t n, size_t *outlen)
 {
@@ -417,17 +424,20 @@ static void test_bad_lines(void)
 		return;
 	wipe();
 	CU_ASSERT_EQUAL(run(DATA "bad_lines.jsonl", T1, 0, &st, err, sizeof err), 0);
-	CU_ASSERT_EQUAL(st.cards_written, 2);
-	CU_ASSERT_EQUAL(st.rejected, 6);
+	CU_ASSERT_EQUAL(st.cards_written, 3);
+	CU_ASSERT_EQUAL(st.rejected, 5);
 	CU_ASSERT_EQUAL(st.snapshots_written, 3);
 	CU_ASSERT_EQUAL(st.nreasons, IH_IMPORT_MAX_REASONS);
 	CU_ASSERT(strncmp(st.reasons[0], "line 2: invalid JSON", 20) == 0);
 	CU_ASSERT_STRING_EQUAL(st.reasons[1], "line 4: 'id' is missing");
 	CU_ASSERT(strncmp(st.reasons[2], "line 5: 'id' is not a uuid", 26) == 0);
 	CU_ASSERT(strncmp(st.reasons[3], "line 6: 'tcgplayer_id' is not an integer", 40) == 0);
-	CU_ASSERT(strncmp(st.reasons[4], "line 7: 'prices.usd' is not a string", 36) == 0);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name IN ('Good One', 'Good Two')"), 2);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 2);
+	CU_ASSERT(strncmp(st.reasons[4], "line 8: not a JSON object (array)", 33) == 0);
+	/* a price of the wrong type costs the price, not the card */
+	CU_ASSERT_EQUAL(st.prices_rejected, 1);
+	CU_ASSERT_STRING_EQUAL(st.price_reasons[0], "line 7: 'prices.usd' is not a string (double)");
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name IN ('Good One', 'Good Two', 'Wrong Price')"), 3);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 3);
 }
 
 static void test_truncated(void)
@@ -563,13 +573,16 @@ static void test_bad_text(void)
 	snprintf(path, sizeof path, "%s/text.jsonl", g_dir);
 	spit(path, text, sizeof text - 1);
 	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
-	CU_ASSERT_EQUAL(st.rejected, 4);
-	CU_ASSERT_STRING_EQUAL(st.reasons[3], "line 6: 'mtgo_id' is out of range (-5)");
+	CU_ASSERT_EQUAL(st.rejected, 3);
+	CU_ASSERT_STRING_EQUAL(st.reasons[2], "line 6: 'mtgo_id' is out of range (-5)");
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = 'Zero' AND mtgo_id IS NULL"), 1);
 	CU_ASSERT_STRING_EQUAL(st.reasons[0], "line 1: 'name' is not valid UTF-8");
 	CU_ASSERT_STRING_EQUAL(st.reasons[1], "line 2: 'name' holds a NUL character");
-	CU_ASSERT(strncmp(st.reasons[2], "line 3: 'prices.usd' is not a price", 35) == 0);
-	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = 'Fine é'"), 1);
+	/* a price that is not a decimal: the card without it */
+	CU_ASSERT_EQUAL(st.prices_rejected, 1);
+	CU_ASSERT_STRING_EQUAL(st.price_reasons[0], "line 3: 'prices.usd' = '1e3' is not a decimal number");
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name = 'Fine é'"), 2);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 1);
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE price = 0.25"), 1);
 }
 
@@ -684,7 +697,7 @@ static void test_binary(void)
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), 6);
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 16);
 	/* rejected lines: still 0, the summary says so */
-	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall " DATA "bad_lines.jsonl 2>&1 | grep -q '6 rejected (line 2: '", bin,
+	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall " DATA "bad_lines.jsonl 2>&1 | grep -q '5 rejected (line 2: '", bin,
 			   conf), 0);
 	/* truncated: 3; missing file: 1; database down: 2 */
 	CU_ASSERT_EQUAL(sh("head -c 3000 " DATA "cards.jsonl | '%s' -c '%s' import scryfall - 2>/dev/null", bin, conf), 3);
@@ -692,6 +705,89 @@ static void test_binary(void)
 	CU_ASSERT_EQUAL(sh("'%s' -c '%s' import scryfall " DATA "cards.jsonl 2>/dev/null", bin, bad), 2);
 	/* the summary goes to stderr, nothing to stdout */
 	CU_ASSERT_EQUAL(sh("test -z \"$('%s' -c '%s' import scryfall " DATA "cards.jsonl 2>/dev/null)\"", bin, conf), 0);
+}
+
+/* A minimal card line: id number i, its usd price text as JSON (a quoted
+ * string, or anything), written into buf. */
+static int card_line(char *buf, size_t len, unsigned i, const char *usd_json)
+{
+	return snprintf(buf, len,
+			"{\"object\":\"card\",\"id\":\"%08x-0000-4000-8000-%012x\",\"name\":\"Card %u\",\"set\":\"tst\","
+			"\"collector_number\":\"%u\",\"lang\":\"en\",\"prices\":{\"usd\":%s,\"eur\":\"0.50\"}}\n",
+			0x5e000000u + i, i, i, i, usd_json);
+}
+
+/*
+ * Issue 14, finding 1: 2,000 good cards and one whose usd price
+ * (9999999999.995) PostgreSQL would round out of numeric(12,2).  Before
+ * the fix the price passed the check, the COPY of the chunk failed with
+ * "numeric field overflow", exit 3, no card written.  Now the import ends
+ * normally: all 2,001 cards (the card itself is fine), every other price,
+ * and the one price rejected, counted and named -- in every write mode,
+ * and through the binary (exit 0, the summary names the price).
+ */
+#define GOOD_CARDS 2000
+static void test_bad_price_alone(void)
+{
+	char err[512], path[256], conf[256], line[512];
+	const char *bin = IH_TOP_BUILDDIR "/ingesthost";
+	ih_import_stats st;
+	FILE *f;
+
+	if (ih_test_conninfo_or_skip("one bad price among 2,000 cards") == NULL)
+		return;
+	snprintf(path, sizeof path, "%s/bad_price.jsonl", g_dir);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	for (unsigned i = 1; i <= GOOD_CARDS + 1; i++) {
+		card_line(line, sizeof line, i, i == 1001 ? "\"9999999999.995\"" : "\"1.25\"");
+		fputs(line, f);
+	}
+	fclose(f);
+	for (int mode = IH_IMPORT_WRITE_COPY; mode <= IH_IMPORT_WRITE_BULK; mode++) {
+		g_mode = mode;
+		wipe();
+		CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
+		if (st.cards_written != GOOD_CARDS + 1)
+			printf("\n  mode %d: %s\n", mode, err);
+		CU_ASSERT_EQUAL(st.cards_written, GOOD_CARDS + 1);
+		CU_ASSERT_EQUAL(st.snapshots_written, 2 * GOOD_CARDS + 1);
+		CU_ASSERT_EQUAL(st.rejected, 0);
+		CU_ASSERT_EQUAL(st.prices_rejected, 1);
+		CU_ASSERT_EQUAL(st.nprice_reasons, 1);
+		CU_ASSERT_STRING_EQUAL(st.price_reasons[0],
+				       "line 1001: 'prices.usd' = '9999999999.995' does not fit numeric(12,2) once rounded to cents");
+		CU_ASSERT(st.reached_end);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), GOOD_CARDS + 1);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE currency = 'USD'"), GOOD_CARDS);
+		/* the card of the bad price: written, its EUR price kept */
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards c JOIN price_snapshots s ON s.card_id = c.id "
+				  "WHERE c.collector_number = '1001'"), 1);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards c JOIN price_snapshots s ON s.card_id = c.id "
+				  "WHERE c.collector_number = '1001' AND s.currency = 'EUR' AND s.price = 0.50"), 1);
+	}
+	g_mode = IH_IMPORT_WRITE_COPY;
+	/* the command itself: exit 0, the price named in its summary */
+	wipe();
+	write_conf("price.conf", g_conninfo, NULL);
+	snprintf(conf, sizeof conf, "%s/price.conf", g_dir);
+	{
+		char cmd[1024], *out;
+		size_t n;
+
+		snprintf(cmd, sizeof cmd, "'%s' -c '%s' import scryfall '%s' > /dev/null 2> '%s/price.out'", bin, conf,
+			 path, g_dir);
+		CU_ASSERT_EQUAL(sh("%s%s", cmd, ""), 0);
+		snprintf(cmd, sizeof cmd, "%s/price.out", g_dir);
+		out = slurp(cmd, &n);
+		CU_ASSERT_FATAL(out != NULL);
+		printf("\n  %s", out); /* the must-show line, in the test log */
+		expect_in(out, "read to the end: 2001 cards, 4001 snapshots written, 0 rejected, 1 price rejected "
+			       "(line 1001: 'prices.usd' = '9999999999.995' does not fit numeric(12,2) once rounded to cents)");
+		free(out);
+	}
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), GOOD_CARDS + 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 2 * GOOD_CARDS + 1);
 }
 
 /* ---- --download ------------------------------------------------------------ */
@@ -881,13 +977,6 @@ static int stream(const char *path, size_t *got, char *err, size_t errlen)
 	return imp_stream_url(url, NULL, count_sink, got, &cl, err, errlen);
 }
 
-static void expect_in(const char *text, const char *needle)
-{
-	if (strstr(text, needle) == NULL)
-		printf("\n  expected '%s' in: %s\n", needle, text);
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, needle));
-}
-
 /*
  * A redirect is checked before it is followed: to plain http off loopback
  * or to another protocol, the download fails naming the first URL, the
@@ -966,6 +1055,7 @@ int main(void)
 		{ "a chunk the database refuses stops the import", test_db_refuses },
 		{ "the shared Scryfall capture", test_shared_fixture },
 		{ "the binary: stdin and exit codes", test_binary },
+		{ "one price out of numeric(12,2) among 2,000 cards: the price rejected, not the chunk", test_bad_price_alone },
 		{ "--download from a local responder", test_download },
 		{ "--download: a redirect is checked before it is followed", test_download_redirects },
 		CU_TEST_INFO_NULL,

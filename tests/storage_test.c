@@ -587,6 +587,67 @@ static void test_numeric_encoding(void)
 	CU_ASSERT(!ih_valid_uuid("0a0b0c0d-1111-4000-8000-ABCDEFabcdeg"));
 }
 
+/*
+ * ih_valid_decimal says yes exactly when PostgreSQL can store the text in
+ * price_snapshots.price (numeric(12,2): rounded to 2 decimals, half away
+ * from zero, then at most 10 integer digits).  Issue 14: 9999999999.995
+ * passed the check and rounded to 10^10, so one such price made the COPY
+ * of its whole chunk fail ("numeric field overflow").
+ */
+static void test_decimal_fits_column(void)
+{
+	static const char *const texts[] = {
+		"9999999999.99", "9999999999.994", "9999999999.9949999999", "9999999999.995", "9999999999.99500",
+		"9999999999.999", "9999999999.99999999999999999999", "-9999999999.995", "-9999999999.994",
+		"0999999999.995", "999999999.995", "9999999998.995", "9999999999.985", "9999999999.9",
+		"0.005", "0.004", "0", "1", "12.3",
+	};
+	char err[512];
+	long written;
+
+	/* the rounding rule on its own, no server needed */
+	CU_ASSERT(ih_valid_decimal("9999999999.994"));
+	CU_ASSERT(!ih_valid_decimal("9999999999.995"));
+	CU_ASSERT(!ih_valid_decimal("-9999999999.995"));
+	CU_ASSERT(!ih_valid_decimal("9999999999.99999999999999999999"));
+	CU_ASSERT(ih_valid_decimal("999999999.995"));
+	CU_ASSERT(ih_valid_decimal("9999999999.985"));
+	if (ih_test_conninfo_or_skip("decimal fits the column") == NULL)
+		return;
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		const char *params[1] = { texts[i] };
+		PGresult *r = PQexecParams(g_q, "SELECT $1::numeric(12,2)", 1, NULL, params, NULL, NULL, 0);
+		int fits = PQresultStatus(r) == PGRES_TUPLES_OK;
+
+		if (fits != ih_valid_decimal(texts[i]))
+			printf("\n  '%s': PostgreSQL %s it, ih_valid_decimal says %d\n", texts[i], fits ? "stores" : "refuses",
+			       ih_valid_decimal(texts[i]));
+		CU_ASSERT_EQUAL(fits, ih_valid_decimal(texts[i]));
+		PQclear(r);
+	}
+	/* the write path refuses the row by name before anything is sent */
+	{
+		ih_snap_row row;
+
+		memset(&row, 0, sizeof row);
+		row.card_id = g_card[0];
+		row.marketplace_id = g_mkt;
+		row.condition = "NM";
+		row.finish = "nonfoil";
+		row.language = "en";
+		row.currency = "USD";
+		row.price = "9999999999.995";
+		row.num_listings = -1;
+		for (int binary = 0; binary < 2; binary++) {
+			ih_bulk_set_copy_binary(binary);
+			CU_ASSERT_EQUAL(ih_bulk_write_snapshots(g_c, "2024-07-02T00:00:00Z", &row, 1, 500, 1, &written, err,
+								sizeof err), IH_BULK_ERR_INPUT);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "9999999999.995"));
+		}
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE time = '2024-07-02T00:00:00Z'"), 0);
+	}
+}
+
 int main(void)
 {
 	CU_TestInfo migrate[] = {
@@ -606,6 +667,7 @@ int main(void)
 		{ "statements end on a card boundary", test_card_boundary },
 		{ "one transaction: by id and by scryfall id, statements and COPY", test_one_transaction },
 		{ "priority list", test_priority },
+		{ "a valid decimal fits numeric(12,2) after rounding", test_decimal_fits_column },
 		CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {

@@ -176,7 +176,38 @@ static size_t put_str(imp_chunk *k, const char *s, size_t len)
 	return o;
 }
 
-int imp_card_add(imp_chunk *k, json_object *obj, char *why, size_t whylen)
+/*
+ * Why the text of a price (len bytes, as json-c decoded it) cannot be
+ * stored, or NULL when it can: a non-negative decimal that fits
+ * numeric(12,2) after PostgreSQL rounds it to cents, without a NUL (a
+ * C string would silently end there: "1.50\u0000junk" is not 1.50).
+ */
+static const char *price_problem(const char *p, size_t len)
+{
+	size_t k = 0, digits = 0, dots = 0;
+
+	if (memchr(p, '\0', len) != NULL)
+		return "holds a NUL character";
+	if (len == 0)
+		return "is empty";
+	if (*p == '-')
+		return "is negative";
+	for (k = 0; k < len; k++) {
+		if (p[k] >= '0' && p[k] <= '9')
+			digits++;
+		else if (p[k] == '.')
+			dots++;
+		else
+			break;
+	}
+	if (k < len || digits == 0 || dots > 1 || p[0] == '.' || p[len - 1] == '.')
+		return "is not a decimal number";
+	if (len >= sizeof ((imp_price *)0)->value || !ih_valid_decimal(p))
+		return "does not fit numeric(12,2) once rounded to cents";
+	return NULL;
+}
+
+int imp_card_add_ex(imp_chunk *k, json_object *obj, char *why, size_t whylen, imp_dropped *dropped)
 {
 	static const char *const skeys[IMP_NSTR] = { "id", "oracle_id", "name", "set", "collector_number", "lang" };
 	static const int required[IMP_NSTR] = { 1, 0, 1, 1, 1, 1 };
@@ -187,13 +218,18 @@ int imp_card_add(imp_chunk *k, json_object *obj, char *why, size_t whylen)
 	ih_card_row *r;
 	size_t first_price = k->np;
 
+	if (dropped != NULL) {
+		dropped->n = 0;
+		dropped->why[0] = '\0';
+	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		snprintf(why, whylen, "not a JSON object (%s)", json_type_to_name(json_object_get_type(obj)));
 		return 1;
 	}
 	if (json_object_object_get_ex(obj, "object", &v) &&
-	    (!json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), "card") != 0)) {
-		snprintf(why, whylen, "not a card object ('object' is %s)", json_object_to_json_string(v));
+	    (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) != 4 ||
+	     memcmp(json_object_get_string(v), "card", 4) != 0)) {
+		snprintf(why, whylen, "not a card object ('object' is %.60s)", json_object_to_json_string(v));
 		return 1;
 	}
 	for (int f = 0; f < IMP_NSTR; f++)
@@ -217,30 +253,45 @@ int imp_card_add(imp_chunk *k, json_object *obj, char *why, size_t whylen)
 	}
 	if (k->n == k->cap && grow_cards(k) != 0)
 		return -1;
+	/* a price that cannot be stored is left out, and counted; the card and
+	 * its other prices are kept */
 	for (size_t i = 0; prices != NULL && i < imp_nprice_keys; i++) {
-		const char *p;
+		const char *p, *bad;
+		size_t plen;
 		imp_price *ip;
+		char shown[48];
 
 		if (!json_object_object_get_ex(prices, imp_price_keys[i].key, &v) || v == NULL)
 			continue;
 		if (!json_object_is_type(v, json_type_string)) {
-			snprintf(why, whylen, "'prices.%s' is not a string (%s)", imp_price_keys[i].key,
-				 json_type_to_name(json_object_get_type(v)));
-			k->np = first_price;
-			return 1;
+			if (dropped != NULL && dropped->n++ == 0)
+				snprintf(dropped->why, sizeof dropped->why, "'prices.%s' is not a string (%s)",
+					 imp_price_keys[i].key, json_type_to_name(json_object_get_type(v)));
+			continue;
 		}
 		p = json_object_get_string(v);
-		if (!ih_valid_decimal(p) || *p == '-' || strlen(p) >= sizeof ip->value) {
-			snprintf(why, whylen, "'prices.%s' is not a price ('%.40s')", imp_price_keys[i].key, p);
-			k->np = first_price;
-			return 1;
+		plen = (size_t)json_object_get_string_len(v);
+		if ((bad = price_problem(p, plen)) != NULL) {
+			if (dropped != NULL && dropped->n++ == 0) {
+				/* shown up to a NUL or a control character, never raw */
+				size_t m = 0;
+
+				while (m < plen && m < 40 && (unsigned char)p[m] >= 0x20 && p[m] != 0x7f)
+					m++;
+				snprintf(shown, sizeof shown, "%.*s%s", (int)m, p, m < plen ? "..." : "");
+				snprintf(dropped->why, sizeof dropped->why, "'prices.%s' = '%s' %s", imp_price_keys[i].key,
+					 shown, bad);
+			}
+			continue;
 		}
-		if (ih_array_room(&k->prices, &k->pcap, k->np + 1, sizeof *k->prices) != 0)
+		if (ih_array_room(&k->prices, &k->pcap, k->np + 1, sizeof *k->prices) != 0) {
+			k->np = first_price;
 			return -1;
+		}
 		ip = &k->prices[k->np++];
 		ip->card = (uint32_t)k->n;
 		ip->key = (uint8_t)i;
-		memcpy(ip->value, p, strlen(p) + 1);
+		memcpy(ip->value, p, plen + 1);
 	}
 	for (int f = 0; f < IMP_NSTR; f++)
 		k->off[k->n][f] = put_str(k, s[f], len[f]);
@@ -254,6 +305,11 @@ int imp_card_add(imp_chunk *k, json_object *obj, char *why, size_t whylen)
 	r->mtgo_id = ids[3];
 	k->n++;
 	return 0;
+}
+
+int imp_card_add(imp_chunk *k, json_object *obj, char *why, size_t whylen)
+{
+	return imp_card_add_ex(k, obj, why, whylen, NULL);
 }
 
 int imp_chunk_seal(imp_chunk *k)

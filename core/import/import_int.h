@@ -52,9 +52,21 @@ void imp_chunk_free(imp_chunk *k);
 /*
  * Check one parsed record and append it to k.  Returns 0, 1 when the record
  * is not a usable card (why filled: what is wrong, naming the field), or -1
- * when out of memory.  Any thread (the chunk is the caller's).
+ * when out of memory.  A price that cannot be stored (not a string, a NUL
+ * inside, not a non-negative decimal, or out of numeric(12,2) once rounded
+ * to cents) is left out; the card and its other prices are kept.  Any
+ * thread (the chunk is the caller's).
  */
 int imp_card_add(imp_chunk *k, json_object *obj, char *why, size_t whylen);
+
+/* The prices imp_card_add_ex left out of a card it kept. */
+typedef struct imp_dropped {
+	int n;          /* how many */
+	char why[200];  /* the first: "'prices.usd' = '9999999999.995' does not fit ..." */
+} imp_dropped;
+
+/* imp_card_add, telling which prices were left out (dropped may be NULL). */
+int imp_card_add_ex(imp_chunk *k, json_object *obj, char *why, size_t whylen, imp_dropped *dropped);
 
 /* Point rows[] at the arena (after the last add).  0 or -1 (memory). */
 int imp_chunk_seal(imp_chunk *k);

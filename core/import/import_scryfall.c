@@ -185,7 +185,16 @@ static int on_record(void *ud, json_object *obj, long recno, const char *why)
 	if (x->cur == NULL && (x->cur = take_free(x)) == NULL)
 		return 1; /* the writer stopped */
 	if (obj != NULL) {
-		rc = imp_card_add(x->cur, obj, reason, sizeof reason);
+		imp_dropped dropped;
+
+		rc = imp_card_add_ex(x->cur, obj, reason, sizeof reason, &dropped);
+		if (rc == 0 && dropped.n > 0) {
+			st->prices_rejected += dropped.n;
+			if (st->nprice_reasons < IH_IMPORT_MAX_REASONS)
+				snprintf(st->price_reasons[st->nprice_reasons++], sizeof st->price_reasons[0], "%s %ld: %s%s",
+					 ih_js_get_format(x->js) == IH_JS_ARRAY ? "element" : "line", recno, dropped.why,
+					 dropped.n > 1 ? " (and more in this card)" : "");
+		}
 		if (rc < 0) {
 			x->reader_rc = IH_IMPORT_ERR_NOMEM;
 			snprintf(x->reader_err, sizeof x->reader_err, "out of memory at record %ld", recno);
@@ -483,6 +492,13 @@ void ih_import_print_summary(FILE *f, const ih_import_stats *st, int rc, const c
 		fprintf(f, "%s%s", i == 0 ? " (" : "; ", st->reasons[i]);
 	if (st->nreasons > 0)
 		fprintf(f, "%s)", st->rejected > st->nreasons ? "; ..." : "");
+	if (st->prices_rejected > 0) {
+		fprintf(f, ", %ld price%s rejected", st->prices_rejected, st->prices_rejected == 1 ? "" : "s");
+		for (int i = 0; i < st->nprice_reasons; i++)
+			fprintf(f, "%s%s", i == 0 ? " (" : "; ", st->price_reasons[i]);
+		if (st->nprice_reasons > 0)
+			fprintf(f, "%s)", st->prices_rejected > st->nprice_reasons ? "; ..." : "");
+	}
 	fprintf(f, ", %.1f MB in, %.2f s, %.0f rows/s", (double)st->bytes_in / 1e6, st->seconds,
 		(double)(st->cards_written + st->snapshots_written) / secs);
 	if (st->upserting)

@@ -61,6 +61,11 @@ typedef struct ih_import_stats {
 	const char *format;       /* "gzip JSONL", ... (static) */
 	int nreasons;
 	char reasons[IH_IMPORT_MAX_REASONS][200]; /* "line 5: 'id' is not a uuid (...)" */
+	/* prices left out of cards that were kept (not a decimal, a NUL inside,
+	 * out of numeric(12,2) once rounded): the card is written without them */
+	long prices_rejected;
+	int nprice_reasons;
+	char price_reasons[IH_IMPORT_MAX_REASONS][240]; /* "line 9: 'prices.usd' = '...' does not fit ..." */
 } ih_import_stats;
 
 /*
@@ -75,7 +80,8 @@ typedef struct ih_import_stats {
 int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, ih_import_stats *st, char *err,
 		       size_t errlen);
 
-/* One line: cards, snapshots, rejected (with the first reasons), seconds, rows/s. */
+/* One line: cards, snapshots, rejected records and prices (with the first
+ * reasons of each), seconds, rows/s. */
 void ih_import_print_summary(FILE *f, const ih_import_stats *st, int rc, const char *errtext);
 
 #endif

@@ -159,7 +159,10 @@ int ih_bulk_set_blueprint(PGconn *c, int32_t card_id, int32_t blueprint_id, char
 int ih_bulk_upsert_cards(PGconn *c, const ih_card_row *cards, size_t n, char *err, size_t errlen);
 
 /* Helpers shared by the bulk modules and tests. */
-int ih_valid_decimal(const char *s); /* -?digits[.digits], at most 10 integer and 2 decimals */
+/* -?digits[.digits], at most 10 integer digits and 20 decimals, that still
+ * fits numeric(12,2) once PostgreSQL has rounded it to 2 decimals (half
+ * away from zero): 9999999999.995 rounds to 10^10 and is refused. */
+int ih_valid_decimal(const char *s);
 int ih_valid_uuid(const char *s);
 
 #endif

@@ -109,22 +109,35 @@ const char *ih_snap_text(const ih_snap_row *r, int col, char tmp[24])
 	return tmp;
 }
 
+/*
+ * -?digits[.digits], at most 10 integer digits and 20 decimals, whose value
+ * PostgreSQL can store in numeric(12,2) (sql/001_schema.sql): the column
+ * rounds to 2 decimals, half away from zero, and then needs |v| < 10^10.
+ * So 9999999999.994 fits, 9999999999.995 (rounded to 10000000000.00) does
+ * not.
+ */
 int ih_valid_decimal(const char *s)
 {
+	const char *ip, *fp = "";
 	size_t intd = 0, frac = 0;
 
 	if (s == NULL)
 		return 0;
 	if (*s == '-')
 		s++;
-	while (*s >= '0' && *s <= '9') {
-		s++;
+	for (ip = s; *s >= '0' && *s <= '9'; s++)
 		intd++;
-	}
 	if (*s == '.')
-		for (s++; *s >= '0' && *s <= '9'; s++)
+		for (fp = ++s; *s >= '0' && *s <= '9'; s++)
 			frac++;
-	return *s == '\0' && intd > 0 && intd <= 10 && frac <= 20;
+	if (*s != '\0' || intd == 0 || intd > 10 || frac > 20)
+		return 0;
+	/* rounding carries into the integer part only from .995 and up; it
+	 * overflows only when that part is ten nines */
+	if (intd == 10 && strncmp(ip, "9999999999", 10) == 0 && frac >= 3 && fp[0] == '9' && fp[1] == '9' &&
+	    fp[2] >= '5')
+		return 0;
+	return 1;
 }
 
 int ih_valid_uuid(const char *s)
