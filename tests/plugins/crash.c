@@ -26,13 +26,13 @@
 #include <unistd.h>
 #include "ingesthost/plugin.h"
 
-enum { CRASH_SEGV = 1, CRASH_ABORT, CRASH_EXIT, CRASH_SPIN, CRASH_HOG };
+enum { CRASH_SEGV = 1, CRASH_ABORT, CRASH_EXIT, CRASH_SPIN, CRASH_HOG, CRASH_GARBLE };
 
 #ifndef FIXTURE_NAME
 #error FIXTURE_NAME must be defined
 #endif
 #ifndef CRASH_KIND
-#error CRASH_KIND must be defined (CRASH_SEGV, CRASH_ABORT, CRASH_EXIT, CRASH_SPIN or CRASH_HOG)
+#error CRASH_KIND must be defined (CRASH_SEGV, CRASH_ABORT, CRASH_EXIT, CRASH_SPIN, CRASH_HOG or CRASH_GARBLE)
 #endif
 
 #define HOG_BYTES ((size_t)1 << 30)
@@ -79,6 +79,17 @@ static void fault(ih_ctx *ctx)
 	case CRASH_SPIN:
 		for (;;)
 			spins++;
+	case CRASH_GARBLE: {
+		/* a frame of a type the host does not know, straight into the
+		 * worker's channel (fd 3), as a plugin scribbling on it would;
+		 * then wait to be killed */
+		static const unsigned int frame[4] = { 8, 99, 0, 0 };
+
+		if (write(3, frame, sizeof frame) == (ssize_t)sizeof frame)
+			for (;;)
+				pause();
+		break;
+	}
 	case CRASH_HOG: {
 		char *p = malloc(HOG_BYTES);
 
