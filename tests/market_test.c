@@ -125,7 +125,7 @@ static int write_conf(const char *iso)
 		"                requests_per_second = 1000.0; };\n"
 		"  tcgplayer: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/tcgplayer\"; public_key = \"sim-public\";\n"
 		"               private_key = \"sim-private\"; requests_per_second = 1000.0; };\n"
-		"  manapool: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/manapool/api/v1\"; timeout_ms = 1000; max_retries = 1; };\n"
+		"  manapool: { isolation = \"%s\"; base_url = \"http://127.0.0.1:%d/manapool/api/v1\"; timeout_ms = 5000; max_retries = 1; };\n"
 		"};\n",
 		conninfo, redis_port, NCARDS, dir, iso, port, iso, port, iso, port, iso, port);
 	fclose(f);
