@@ -281,26 +281,57 @@ void ih_http_count(ih_http_client *c, int cls)
 	}
 }
 
-/* Build the header list; a line with CR or LF, or without a colon, is refused. */
+int ih_http_header_ok(const char *line)
+{
+	const unsigned char *p = (const unsigned char *)line;
+
+	if (p == NULL)
+		return 0;
+	/* the name: RFC 9110 token characters */
+	for (; *p != '\0' && *p != ':'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("!#$%&'*+-.^_`|~", *p) != NULL))
+			return 0;
+	if (*p != ':' || p == (const unsigned char *)line)
+		return 0;
+	/* the value: no control character but HTAB, so no CR or LF splits it */
+	for (p++; *p != '\0'; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7F)
+			return 0;
+	return 1;
+}
+
+int ih_http_headers_check(const char *const *headers, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; headers != NULL && headers[i] != NULL; i++) {
+		if (!ih_http_header_ok(headers[i])) {
+			/* never the line itself: it may carry a credential */
+			snprintf(err, errlen, "extra header %zu refused: not one \"Name: value\" line without "
+				 "control characters (an unusable credential?)", i + 1);
+			return IH_ERR_AUTH;
+		}
+	}
+	return IH_OK;
+}
+
+/* Build the header list; a refused extra header (ih_http_headers_check) is
+ * IH_ERR_AUTH, running out of memory IH_ERR_FATAL. */
 static int build_headers(const ih_http_client *c, const ih_http_request *req,
 			 struct curl_slist **out, char *err, size_t errlen)
 {
 	struct curl_slist *h = NULL, *t;
 	char line[512];
-	int has_accept = 0;
+	int has_accept = 0, rc;
 	size_t i;
 
 	*out = NULL;
-	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
-		const char *s = req->headers[i];
-
-		if (strpbrk(s, "\r\n") != NULL || strchr(s, ':') == NULL || *s == ':') {
-			snprintf(err, errlen, "extra header %zu is not one \"Name: value\" line", i + 1);
-			goto fail;
-		}
-		if (strncasecmp(s, "accept:", 7) == 0)
+	if ((rc = ih_http_headers_check(req->headers, err, errlen)) != IH_OK)
+		return rc;
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
+		if (strncasecmp(req->headers[i], "accept:", 7) == 0)
 			has_accept = 1;
-	}
 	if (!has_accept) {
 		snprintf(line, sizeof line, "Accept: %s", c->accept);
 		if ((t = curl_slist_append(h, line)) == NULL)
@@ -323,7 +354,6 @@ static int build_headers(const ih_http_client *c, const ih_http_request *req,
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory building request headers");
-fail:
 	curl_slist_free_all(h);
 	return IH_ERR_FATAL;
 }
@@ -543,10 +573,13 @@ int ih_http_do(ih_http_client *c, const ih_http_request *req, ih_http_response *
 	curl_url_cleanup(ui.u);
 	return cls;
 
-refused:
-	ih_http_count(c, IH_ERR_FATAL);
-	ih_info(WHO_FMT "request refused: %s", WHO(c), resp->error);
+refused: /* nothing was sent: status 0 */
+	ih_http_count(c, cls);
+	if (cls == IH_ERR_AUTH)
+		ih_warn(WHO_FMT "request refused: %s; check this plugin's credentials", WHO(c), resp->error);
+	else
+		ih_info(WHO_FMT "request refused: %s", WHO(c), resp->error);
 	resp->body = calloc(1, 1);
 	curl_url_cleanup(ui.u);
-	return IH_ERR_FATAL;
+	return cls;
 }

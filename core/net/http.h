@@ -9,7 +9,9 @@
  * classified (CONTRACT §6):
  *
  *   2xx                       IH_OK
- *   401, 403                  IH_ERR_AUTH          never retried
+ *   401, 403, a refused
+ *   extra header (nothing
+ *   sent, status 0)           IH_ERR_AUTH          never retried
  *   429                       IH_ERR_RATE_LIMITED  waits Retry-After (60 s if
  *                                                  absent, capped), retried
  *   timeout, connection
@@ -160,6 +162,23 @@ void ih_http_counts_get(const ih_http_client *c, ih_http_counts *out);
  * uses it, and so may a test harness.  Pure; any thread.
  */
 int ih_http_status_class(long status);
+
+/*
+ * May `line` be sent as an extra request header?  1 for one "Name: value"
+ * line: a name of RFC 9110 token characters, a colon, and a value without
+ * control characters other than HTAB (so no CR or LF can add a line); else
+ * 0.  Pure; any thread.
+ */
+int ih_http_header_ok(const char *line);
+/*
+ * The extra headers of a request (NULL-terminated, may be NULL): IH_OK when
+ * each passes ih_http_header_ok, else IH_ERR_AUTH with err saying which one
+ * (never its text).  A refused header is an auth failure: extra headers
+ * carry credentials (a token from a token endpoint, a key from the config),
+ * and a plugin answers IH_ERR_AUTH by replacing its token once, as for a
+ * 401.  ih_http_do applies it before sending anything.  Pure; any thread.
+ */
+int ih_http_headers_check(const char *const *headers, char *err, size_t errlen);
 
 /* "ok", "auth_failed", "rate_limited", "transient", "fatal", "stopped": the
  * CONTRACT's status words for an ih_status; "unknown" otherwise. */
