@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 #include "fakehost.h"
+#include "net/http.h"
 
 static char sids[1000][40];
 
@@ -331,6 +332,146 @@ static void test_tcg_401_refresh(void)
 	free(cards);
 }
 
+/* A token endpoint answering tokens[0], tokens[1], ... (the last one again
+ * when they run out); pricing as tcg_answer. */
+typedef struct tcg_seq {
+	const char *const *tokens;
+	size_t n, next;
+} tcg_seq;
+
+static int tcg_seq_answer(void *ud, const ih_http_request *req, long *status, char **body)
+{
+	tcg_seq *q = ud;
+
+	if (strstr(req->url, "/token") != NULL) {
+		*status = 200;
+		*body = strdup(q->tokens[q->next < q->n ? q->next : q->n - 1]);
+		q->next++;
+		return 0;
+	}
+	return tcg_answer(NULL, req, status, body);
+}
+
+/*
+ * The host's side of an extra header, around the fake host's http: what
+ * ih_http_do does (core/net/http.c) before sending anything.  A header it
+ * refuses (ih_http_headers_check, and here also any line naming
+ * refused_token, as a stricter host might) gives IH_ERR_AUTH with status 0
+ * and never reaches the marketplace.
+ */
+static int (*fake_http)(ih_ctx *, const ih_http_request *, ih_http_response *);
+static const char *refused_token;
+
+static int checking_http(ih_ctx *ctx, const ih_http_request *req, ih_http_response *resp)
+{
+	const char *const *h;
+
+	memset(resp, 0, sizeof *resp);
+	if (ih_http_headers_check(req->headers, resp->error, sizeof resp->error) != IH_OK)
+		return IH_ERR_AUTH;
+	for (h = req->headers; refused_token != NULL && h != NULL && *h != NULL; h++) {
+		if (strstr(*h, refused_token) != NULL) {
+			snprintf(resp->error, sizeof resp->error, "extra header refused");
+			return IH_ERR_AUTH;
+		}
+	}
+	return fake_http(ctx, req, resp);
+}
+
+static fakehost *tcg_start_seq(tcg_seq *q)
+{
+	fakehost *fh = start("tcgplayer");
+
+	fh_config(fh, "public_key", "PUB");
+	fh_config(fh, "private_key", "PRIV");
+	fh_handler(fh, tcg_seq_answer, q);
+	CU_ASSERT_EQUAL_FATAL(fh_init(fh), IH_OK);
+	fake_http = fh->services.http;
+	fh->services.http = checking_http;
+	return fh;
+}
+
+/* Does any request carry a control character in a header? */
+static int any_header_ctl(const fakehost *fh)
+{
+	size_t i;
+	const char *p;
+
+	for (i = 0; i < fh->nreqs; i++)
+		for (p = fh->reqs[i].headers; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 && *p != '\n')
+				return 1;
+	return 0;
+}
+
+/*
+ * #14 finding 3: a token "a\r\nX: 1" kept for a year meant every pricing
+ * call was refused by the host, which is not a 401, so the token was never
+ * replaced.  Now such a token is never taken, and a refused Authorization
+ * header counts as an auth failure: one new token, the call repeated once.
+ */
+static void test_tcg_hostile_token(void)
+{
+	static const char *const crlf[] = {
+		"{\"access_token\":\"a\\r\\nX: 1\",\"expires_in\":31536000}",
+		"{\"access_token\":\"GOOD-TOKEN-2\",\"expires_in\":1209599}",
+	};
+	static const char *const two[] = {
+		"{\"access_token\":\"REFUSED-TOKEN-1\",\"expires_in\":1209599}",
+		"{\"access_token\":\"GOOD-TOKEN-2\",\"expires_in\":1209599}",
+	};
+	static const char *const always[] = {
+		"{\"access_token\":\"REFUSED-TOKEN-1\",\"expires_in\":1209599}",
+	};
+	const char *tok = "https://api.tcgplayer.com/token", *pricing = "https://api.tcgplayer.com/v1.39.0/pricing/";
+	ih_card *cards = mkcards(10);
+	tcg_seq q;
+	fakehost *fh;
+	size_t i;
+
+	for (i = 0; i < 10; i++)
+		cards[i].tcgplayer_id = (int32_t)(700 + i);
+
+	/* the reported answer: refused, never sent, not kept; the next run asks again */
+	q = (tcg_seq){ crlf, 2, 0 };
+	fh = tcg_start_seq(&q);
+	CU_ASSERT_EQUAL(fh_collect(fh, cards, 10), IH_ERR_FATAL);
+	CU_ASSERT_EQUAL(fh_requests(fh, tok), 1);
+	CU_ASSERT_EQUAL(fh_requests(fh, pricing), 0);
+	CU_ASSERT(!any_header_ctl(fh));
+	CU_ASSERT(strstr(fh->logs, "access_token") != NULL);
+	fh_reset(fh);
+	CU_ASSERT_EQUAL(fh_collect(fh, cards, 10), IH_OK);
+	CU_ASSERT_EQUAL(fh_requests(fh, tok), 1);
+	CU_ASSERT_EQUAL(fh_requests(fh, pricing), 1);
+	CU_ASSERT_EQUAL(fh->nsnaps, 10);
+	CU_ASSERT(fh->nreqs == 2 && strstr(fh->reqs[1].headers, "Authorization: bearer GOOD-TOKEN-2\n") != NULL);
+	CU_ASSERT(!any_header_ctl(fh));
+	fh_free(fh);
+
+	/* the host refuses the first token's header: one new token, the call once more */
+	q = (tcg_seq){ two, 2, 0 };
+	refused_token = "REFUSED-TOKEN-1";
+	fh = tcg_start_seq(&q);
+	CU_ASSERT_EQUAL(fh_collect(fh, cards, 10), IH_OK);
+	CU_ASSERT_EQUAL(fh_requests(fh, tok), 2);
+	CU_ASSERT_EQUAL(fh_requests(fh, pricing), 1); /* the refused one was never sent */
+	CU_ASSERT_EQUAL(fh->nsnaps, 10);
+	CU_ASSERT(strstr(fh->logs, "refused the Authorization header") != NULL);
+	fh_free(fh);
+
+	/* refused every time: one refresh only, then auth_failed */
+	q = (tcg_seq){ always, 1, 0 };
+	fh = tcg_start_seq(&q);
+	CU_ASSERT_EQUAL(fh_collect(fh, cards, 10), IH_ERR_AUTH);
+	CU_ASSERT_EQUAL(fh_requests(fh, tok), 2);
+	CU_ASSERT_EQUAL(fh_requests(fh, pricing), 0);
+	CU_ASSERT_EQUAL(fh->nsnaps, 0);
+	fh_free(fh);
+	refused_token = NULL;
+	free(cards);
+}
+
 /* ---- cardtrader ----------------------------------------------------- */
 
 /* A CardTrader fake; products answer products_status when not 200. */
@@ -514,6 +655,7 @@ static CU_TestInfo tests[] = {
 	{ "tcgplayer: 600 ids in 3 requests, one token", test_tcg_batches_and_token_cache },
 	{ "tcgplayer: etched products, cards without ids", test_tcg_etched_and_missing_ids },
 	{ "tcgplayer: 401 refresh, token refusal, 404", test_tcg_401_refresh },
+	{ "tcgplayer: hostile token not kept, refused header refreshes once", test_tcg_hostile_token },
 	{ "cardtrader: one products request per expansion, cached export", test_ct_runs },
 	{ "cardtrader: failures and stop", test_ct_failures },
 	{ "manapool: export run", test_mp_run },

@@ -476,6 +476,71 @@ static void test_tcg_token(void)
 	CU_ASSERT_EQUAL(tcg_parse_token("{\"access_token\":\"x\"", 19, &tok, &exp, &sink), IH_ERR_FATAL);
 }
 
+static int token_of(const char *body, char **tok, long *exp)
+{
+	coll c;
+	ihp_sink sink = coll_sink(&c);
+
+	*tok = NULL;
+	*exp = 0;
+	return tcg_parse_token(body, strlen(body), tok, exp, &sink);
+}
+
+/* #14 finding 3: a token must be a sane header value, its lifetime at most a
+ * day beyond the documented 14 days. */
+static void test_tcg_token_hostile(void)
+{
+	static const char *const bad[] = {
+		"{\"access_token\":\"a\\r\\nX: 1\",\"expires_in\":31536000}", /* the reported one */
+		"{\"access_token\":\"a b\"}", "{\"access_token\":\"a\\tb\"}", "{\"access_token\":\"a\\nb\"}",
+		"{\"access_token\":\"ab\\u0000\"}", "{\"access_token\":\"a\\u0000\\r\\nX: 1\"}",
+		"{\"access_token\":\"\\u007f\"}", "{\"access_token\":\"caf\\u00e9\"}", "{\"access_token\":\"caf\xc3\xa9\"}",
+		"{\"access_token\":\" \"}", "{\"access_token\":\"\"}", "{\"access_token\":null}",
+	};
+	ihp_buf b = { 0 };
+	char *tok;
+	long exp;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CU_ASSERT_EQUAL(token_of(bad[i], &tok, &exp), IH_ERR_FATAL);
+		CU_ASSERT_PTR_NULL(tok);
+		free(tok);
+	}
+	/* the documented lifetime is kept, a longer one clamped to 15 days */
+	CU_ASSERT(token_of("{\"access_token\":\"T0KEN-abc.def~+/=\",\"expires_in\":31536000}", &tok, &exp) == IH_OK &&
+	          tok != NULL && strcmp(tok, "T0KEN-abc.def~+/=") == 0);
+	CU_ASSERT_EQUAL(exp, 15L * 86400);
+	free(tok);
+	CU_ASSERT(token_of("{\"access_token\":\"t\",\"expires_in\":1209599}", &tok, &exp) == IH_OK && exp == 1209599);
+	free(tok);
+	CU_ASSERT(token_of("{\"access_token\":\"t\",\"expires_in\":1296000}", &tok, &exp) == IH_OK && exp == 1296000);
+	free(tok);
+	CU_ASSERT(token_of("{\"access_token\":\"t\",\"expires_in\":1296001}", &tok, &exp) == IH_OK && exp == 1296000);
+	free(tok);
+	CU_ASSERT(token_of("{\"access_token\":\"t\",\"expires_in\":9223372036854775807}", &tok, &exp) == IH_OK &&
+	          exp == 1296000);
+	free(tok);
+	CU_ASSERT(token_of("{\"access_token\":\"t\",\"expires_in\":-5}", &tok, &exp) == IH_OK && exp == 3600);
+	free(tok);
+	/* a sane length: 4096 characters pass, 4097 do not */
+	ihp_buf_add(&b, "{\"access_token\":\"");
+	for (i = 0; i < 4096; i++)
+		ihp_buf_add(&b, "k");
+	ihp_buf_add(&b, "\"}");
+	CU_ASSERT_FATAL(!b.failed);
+	CU_ASSERT(token_of(b.s, &tok, &exp) == IH_OK && tok != NULL && strlen(tok) == 4096);
+	free(tok);
+	ihp_buf_free(&b);
+	ihp_buf_add(&b, "{\"access_token\":\"");
+	for (i = 0; i < 4097; i++)
+		ihp_buf_add(&b, "k");
+	ihp_buf_add(&b, "\"}");
+	CU_ASSERT_EQUAL(token_of(b.s, &tok, &exp), IH_ERR_FATAL);
+	free(tok);
+	ihp_buf_free(&b);
+}
+
 static void test_tcg_pricing_own(void)
 {
 	ih_card cards[4] = { mkcard(1, "00000000-0000-4000-8000-000000000001", "en"),
@@ -671,6 +736,7 @@ static CU_TestInfo ct_tests[] = {
 };
 static CU_TestInfo tcg_tests[] = {
 	{ "token answer", test_tcg_token },
+	{ "hostile token answers refused, lifetime clamped", test_tcg_token_hostile },
 	{ "pricing envelope, 404", test_tcg_pricing_own },
 	{ "malformed bodies", test_tcg_malformed },
 	CU_TEST_INFO_NULL,

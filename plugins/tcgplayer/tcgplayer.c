@@ -8,7 +8,11 @@
  *    its lifetime (at most 5 minutes) before expires_in runs out;
  *  - a 400/401/403 from the token endpoint is final: IH_ERR_AUTH;
  *  - a 401 on a pricing call fetches a new token once and repeats that call
- *    once; a second 401 ends the run with IH_ERR_AUTH;
+ *    once; a second 401 ends the run with IH_ERR_AUTH.  The host refusing
+ *    the Authorization header (IH_ERR_AUTH before anything was sent, status
+ *    0) is the same: the token is unusable, so it is replaced once too;
+ *  - a token answer is only kept when the token is sane and its lifetime
+ *    at most a day beyond TCGplayer's documented 14 days (tcg_parse_token);
  *  - a card without tcgplayer_id and tcgplayer_etched_id is not requested:
  *    it is counted not_found and marked done (TCGplayer cannot price it, so
  *    asking again within the cache TTL is pointless);
@@ -181,9 +185,10 @@ static int price_chunk(tcg_state *st, ihp_host *hc, const char *base, const char
 			break;
 		}
 		rc = st->host->http(hc->ctx, &req, &resp);
-		if (rc == IH_ERR_AUTH && resp.status == 401 && !refreshed) {
+		if (rc == IH_ERR_AUTH && (resp.status == 401 || resp.status == 0) && !refreshed) {
+			st->host->log(hc->ctx, IH_LOG_NOTICE, "tcgplayer: token refused (%s): fetching a new one",
+			              resp.status == 401 ? "HTTP 401" : "the host refused the Authorization header");
 			st->host->http_free(hc->ctx, &resp);
-			st->host->log(hc->ctx, IH_LOG_NOTICE, "tcgplayer: token refused (401): fetching a new one");
 			drop_token(st);
 			refreshed = 1;
 			continue;

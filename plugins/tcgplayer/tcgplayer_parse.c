@@ -5,23 +5,43 @@
 
 #include "tcgplayer_parse.h"
 
+int tcg_token_ok(const char *t, size_t len)
+{
+	size_t i;
+
+	if (t == NULL || len == 0 || len > TCG_TOKEN_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7F) /* space, control, NUL, DEL, not ASCII */
+			return 0;
+	return 1;
+}
+
 int tcg_parse_token(const char *body, size_t len, char **token, long *expires_in, ihp_sink *sink)
 {
-	json_object *root = ihp_parse_body(sink, "tcgplayer token", body, len);
+	json_object *root = ihp_parse_body(sink, "tcgplayer token", body, len), *v;
 	const char *t;
 	int64_t exp = 0;
 
 	if (root == NULL)
 		return IH_ERR_FATAL;
-	t = ihp_get_str(root, "access_token");
-	if (t == NULL || *t == '\0') {
+	if (!json_object_object_get_ex(root, "access_token", &v) || !json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) == 0) {
 		json_object_put(root);
 		return ihp_fail(sink, "tcgplayer token: answer has no access_token");
 	}
+	/* It becomes an Authorization: header line: never a CR, LF or anything
+	 * the host would refuse, which no 401 would ever replace. */
+	t = json_object_get_string(v);
+	if (!tcg_token_ok(t, (size_t)json_object_get_string_len(v))) {
+		json_object_put(root);
+		return ihp_fail(sink, "tcgplayer token: access_token is not 1 to %d printable ASCII characters without spaces",
+		                TCG_TOKEN_MAX);
+	}
 	if (ihp_get_int(root, "expires_in", &exp) != 1 || exp <= 0)
 		exp = 3600;
-	if (exp > 365L * 86400)
-		exp = 365L * 86400;
+	if (exp > TCG_TOKEN_MAX_LIFETIME)
+		exp = TCG_TOKEN_MAX_LIFETIME;
 	*token = strdup(t);
 	*expires_in = (long)exp;
 	json_object_put(root);

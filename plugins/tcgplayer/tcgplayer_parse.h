@@ -20,10 +20,25 @@ typedef struct tcg_entry {
 	int state;  /* TCG_*: set by tcg_parse_pricing */
 } tcg_entry;
 
+/* Longest access token accepted (TCGplayer's are a few hundred characters). */
+#define TCG_TOKEN_MAX 4096
+/* TCGplayer documents a token lifetime of 14 days (expires_in 1209599,
+ * ../shared/marketplaces.md section 3); an answer may claim at most one day
+ * more, so a hostile or broken answer cannot pin a token for a year. */
+#define TCG_TOKEN_LIFETIME (14L * 86400)
+#define TCG_TOKEN_MAX_LIFETIME (TCG_TOKEN_LIFETIME + 86400)
+
+/* 1 when t[0..len) can be sent as a bearer token: 1 to TCG_TOKEN_MAX
+ * printable ASCII characters, no space, control character or NUL. */
+int tcg_token_ok(const char *t, size_t len);
+
 /*
  * The token answer {"access_token":..., "expires_in": seconds, ...}.
- * On IH_OK *token is a malloc'd copy (caller frees) and *expires_in > 0
- * (3600 when the answer gives none).  IH_ERR_FATAL with sink->err otherwise.
+ * On IH_OK *token is a malloc'd copy (caller frees) that passed
+ * tcg_token_ok, and *expires_in is in 1..TCG_TOKEN_MAX_LIFETIME (3600 when
+ * the answer gives none, larger values clamped).  IH_ERR_FATAL with
+ * sink->err otherwise: a token that is not text, holds a NUL, a space, a
+ * control character (as "a\r\nX: 1"), is not ASCII or is too long.
  */
 int tcg_parse_token(const char *body, size_t len, char **token, long *expires_in, ihp_sink *sink);
 
