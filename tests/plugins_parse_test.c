@@ -714,6 +714,397 @@ static void test_mp_large(void)
 	coll_free(&c);
 }
 
+/* ---- hostile input (#14) -------------------------------------------- */
+
+#define U1 "00000000-0000-4000-8000-000000000001"
+#define U2 "00000000-0000-4000-8000-000000000002"
+#define U3 "00000000-0000-4000-8000-000000000003"
+
+/*
+ * Finding 5: bodies only a lenient parser takes.  Each is built around one
+ * member "K": V that the plugin would use, so accepting the body means
+ * using its rows.  %1$s is K, %2$s is V.
+ */
+static const char *const lenient[] = {
+	"{\"%1$s\":%2$s,}",                          /* trailing comma in an object */
+	"{\"%1$s\":%2$s,\"x\":[1,2,]}",              /* ... in an array */
+	"/* c */{\"%1$s\":%2$s}",                    /* comments */
+	"{\"%1$s\":%2$s}// c",
+	"{\"%1$s\":%2$s}# c",
+	"{'%1$s':%2$s}",                             /* single quotes */
+	"{\"%1$s\":%2$s,\"x\":'s'}",
+	"{\"%1$s\":%2$s,\"x\":NaN}",                 /* not numbers */
+	"{\"%1$s\":%2$s,\"x\":Infinity}",
+	"{\"%1$s\":%2$s,\"x\":-Infinity}",
+	"{\"%1$s\":%2$s,\"x\":01}",                  /* leading zeros, signs, bare dots */
+	"{\"%1$s\":%2$s,\"x\":-01}",
+	"{\"%1$s\":%2$s,\"x\":00}",
+	"{\"%1$s\":%2$s,\"x\":+1}",
+	"{\"%1$s\":%2$s,\"x\":1.}",
+	"{\"%1$s\":%2$s,\"x\":.5}",
+	"{\"%1$s\":%2$s,\"x\":0x10}",
+	"{\"%1$s\":%2$s,\"x\":True}",
+	"\f{\"%1$s\":%2$s}",                         /* whitespace JSON does not have */
+	"{\"%1$s\":\v%2$s}",
+	"{\"%1$s\":%2$s}\f",
+	"{\"%1$s\":%2$s\v,\"x\":1}",
+	"\xef\xbb\xbf{\"%1$s\":%2$s}",               /* a byte-order mark */
+	"{\"%1$s\":%2$s,\"x\":\"a\tb\"}",             /* raw control characters in a string */
+	"{\"%1$s\":%2$s,\"x\":\"a\nb\"}",
+	"{\"%1$s\":%2$s,\"x\":\"\\q\"}",              /* unknown escape */
+	"{\"%1$s\":%2$s,\"%1$s\":%2$s}",             /* duplicate top-level keys */
+	"{\"%1$s\":[],\"%1$s\":%2$s}",
+	"{\"%1$s\":%2$s,\"x\\u0000y\":1}",            /* a member name json-c would cut */
+	"{\"%1$s\":%2$s,\"x\":{\"a\\u0000\":1}}",
+};
+
+typedef int (*hostile_parse)(const char *body, size_t len, ihp_sink *sink, coll *c);
+
+/* The good body must give rows; every lenient variant must be refused whole. */
+static void check_lenient(const char *name, const char *key, const char *value, hostile_parse parse)
+{
+	char body[4096];
+	size_t i, len;
+	coll c;
+	ihp_sink sink;
+	int rc;
+
+	len = (size_t)snprintf(body, sizeof body, "{\"%s\":%s}", key, value);
+	sink = coll_sink(&c);
+	CU_ASSERT_EQUAL(parse(body, len, &sink, &c), IH_OK);
+	CU_ASSERT(c.n > 0);
+	coll_free(&c);
+	for (i = 0; i < sizeof lenient / sizeof lenient[0]; i++) {
+		len = (size_t)snprintf(body, sizeof body, lenient[i], key, value);
+		CU_ASSERT_FATAL(len < sizeof body);
+		sink = coll_sink(&c);
+		rc = parse(body, len, &sink, &c);
+		if (rc != IH_ERR_FATAL || c.n != 0 || sink.err[0] == '\0')
+			fprintf(stderr, "\n  %s accepted lenient body %zu: %s (rc %d, %zu rows)", name, i, body, rc, c.n);
+		CU_ASSERT_EQUAL(rc, IH_ERR_FATAL);
+		CU_ASSERT_EQUAL(c.n, 0);
+		CU_ASSERT(sink.err[0] != '\0');
+		coll_free(&c);
+	}
+}
+
+static ih_card hostile_cards[3];
+static const ih_card *hostile_chunk[3] = { &hostile_cards[0], &hostile_cards[1], &hostile_cards[2] };
+
+static int parse_scry(const char *b, size_t len, ihp_sink *sink, coll *c)
+{
+	(void)c;
+	return scry_parse_collection(b, len, hostile_chunk, 1, sink);
+}
+
+static int parse_ct_products(const char *b, size_t len, ihp_sink *sink, coll *c)
+{
+	ct_want w[1] = { { 12, &hostile_cards[0], 0 } };
+
+	(void)c;
+	return ct_parse_products(b, len, w, 1, sink);
+}
+
+/* expansions and blueprints give no rows: one "row" per entry kept */
+static int parse_ct_expansions(const char *b, size_t len, ihp_sink *sink, coll *c)
+{
+	ct_expansion *x = NULL;
+	size_t n = 0;
+	int rc = ct_parse_expansions(b, len, &x, &n, sink);
+
+	free(x);
+	c->n = n;
+	return rc;
+}
+
+static int parse_ct_blueprints(const char *b, size_t len, ihp_sink *sink, coll *c)
+{
+	ct_blueprint *bp = NULL;
+	size_t n = 0;
+	int rc = ct_parse_blueprints(b, len, &bp, &n, sink);
+
+	free(bp);
+	c->n = n;
+	return rc;
+}
+
+static int parse_tcg_pricing(const char *b, size_t len, ihp_sink *sink, coll *c)
+{
+	tcg_entry e[1] = { { 5, &hostile_cards[0], 0, 0 } };
+
+	(void)c;
+	return tcg_parse_pricing(b, len, 200, e, 1, sink);
+}
+
+static int parse_tcg_token(const char *b, size_t len, ihp_sink *sink, coll *c)
+{
+	char *tok = NULL;
+	long exp;
+	int rc = tcg_parse_token(b, len, &tok, &exp, sink);
+
+	c->n = tok != NULL;
+	free(tok);
+	return rc;
+}
+
+static int parse_mp(const char *b, size_t len, ihp_sink *sink, coll *c)
+{
+	(void)c;
+	return mp_parse_singles(b, len, sink, NULL);
+}
+
+static void test_strict_json(void)
+{
+	hostile_cards[0] = mkcard(1, U1, "en");
+	check_lenient("scryfall", "data", "[{\"id\":\"" U1 "\",\"prices\":{\"usd\":\"1.00\"}}]", parse_scry);
+	check_lenient("cardtrader products", "12",
+	              "[{\"price_cents\":100,\"price_currency\":\"EUR\",\"properties_hash\":{\"condition\":\"Mint\"}}]",
+	              parse_ct_products);
+	check_lenient("cardtrader expansions", "array", "[{\"id\":1,\"game_id\":1,\"code\":\"neo\"}]", parse_ct_expansions);
+	check_lenient("cardtrader blueprints", "array", "[{\"id\":1,\"category_id\":1}]", parse_ct_blueprints);
+	check_lenient("tcgplayer pricing", "results",
+	              "[{\"productId\":5,\"marketPrice\":1.5,\"subTypeName\":\"Normal\"}]", parse_tcg_pricing);
+	check_lenient("tcgplayer token", "access_token", "\"T0KEN\"", parse_tcg_token);
+	check_lenient("manapool", "data", "[{\"scryfall_id\":\"" U1 "\",\"price_cents_nm\":100}]", parse_mp);
+}
+
+/* The strict check itself: what RFC 8259 allows passes. */
+static void test_strict_json_accepts(void)
+{
+	static const char *const good[] = {
+		"{}", "[]", " \t\r\n{ \"a\" : [ 1 , -0 , 0.5 , -1.5e-3 , 2E+10 , 1e5 ] , \"b\" : { } } \r\n",
+		"{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\ud83d\\ude00\"}", "{\"a\":\"caf\xc3\xa9\"}",
+		"{\"a\":{\"x\":1,\"x\":2}}", /* duplicates below the top level: json-c keeps the last */
+		"{\"a\":\"\\u0000\"}",         /* a NUL in a value: the reader rejects the row */
+		"{\"A\":1,\"a\":2}", "{\"\\u00e9\":1,\"\\u00c9\":2}", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+		"\"s\"", "1", "true", "null",
+	};
+	static const char *const bad[] = {
+		"", " ", "{", "[", "{\"a\"", "{\"a\":", "{\"a\":1", "[1,", "\"abc", "\"\\u12", "tru", "nul", "-", "1e",
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", /* 33 deep */
+		"{\"\\u00e9\":1,\"\xc3\xa9\":2}", "{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", "{\"\":1,\"\":2}",
+		"{}{}", "[] []", "{\"a\":1}}",
+	};
+	ihp_sink sink;
+	json_object *o;
+	coll c;
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		sink = coll_sink(&c);
+		CU_ASSERT_EQUAL(ihp_json_check(&sink, "t", good[i], strlen(good[i])), 0);
+		if (strcmp(good[i], "null") == 0)
+			continue; /* json-c's tree for it is NULL: no parser wants it */
+		o = ihp_parse_body(&sink, "t", good[i], strlen(good[i]));
+		if (o == NULL)
+			fprintf(stderr, "\n  refused %s: %s", good[i], sink.err);
+		CU_ASSERT_PTR_NOT_NULL(o);
+		json_object_put(o);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		sink = coll_sink(&c);
+		CU_ASSERT_EQUAL(ihp_json_check(&sink, "t", bad[i], strlen(bad[i])), -1);
+		CU_ASSERT(sink.err[0] != '\0');
+		CU_ASSERT_PTR_NULL(ihp_parse_body(&sink, "t", bad[i], strlen(bad[i])));
+	}
+	/* a raw NUL byte, inside or after the value */
+	sink = coll_sink(&c);
+	CU_ASSERT_EQUAL(ihp_json_check(&sink, "t", "{\"a\":\"\0\"}", 9), -1);
+	CU_ASSERT_EQUAL(ihp_json_check(&sink, "t", "{}\0", 3), -1);
+	CU_ASSERT(strstr(sink.err, "after the JSON value") != NULL);
+	CU_ASSERT_EQUAL(ihp_json_check(&sink, "t", "{\"a\":[1", 7), -1);
+	CU_ASSERT(strstr(sink.err, "truncated") != NULL);
+}
+
+/* Finding 4: a string with an embedded NUL is never read as its prefix. */
+static void test_nul_scryfall(void)
+{
+	const char *b = "{\"object\":\"list\",\"data\":["
+	                "{\"id\":\"" U1 "\",\"lang\":\"en\",\"prices\":{\"usd\":\"1.50\\u0000junk\",\"eur\":\"2.00\",\"tix\":\"0.10\\u0000\"}},"
+	                "{\"id\":\"" U2 "\\u0000x\",\"lang\":\"en\",\"prices\":{\"usd\":\"3.00\"}},"
+	                "{\"id\":\"" U3 "\",\"lang\":\"en\\u0000x\",\"prices\":{\"usd\":\"4.00\"}}]}";
+	const coll_snap *s;
+	coll c;
+	ihp_sink sink = coll_sink(&c);
+
+	hostile_cards[0] = mkcard(1, U1, "en");
+	hostile_cards[1] = mkcard(2, U2, "en");
+	hostile_cards[2] = mkcard(3, U3, "en");
+	CU_ASSERT_EQUAL(scry_parse_collection(b, strlen(b), hostile_chunk, 3, &sink), IH_OK);
+	CU_ASSERT_EQUAL(c.n, 1);
+	s = coll_find(&c, 1, NULL, "NM", "nonfoil", "en", "EUR");
+	CU_ASSERT(s != NULL && strcmp(s->price, "2.00") == 0);
+	CU_ASSERT_PTR_NULL(coll_find(&c, -1, NULL, NULL, NULL, NULL, "USD"));
+	CU_ASSERT_PTR_NULL(coll_find(&c, -1, NULL, NULL, NULL, NULL, "TIX"));
+	/* usd and tix of card 1, the id of card 2, the lang of card 3 */
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 4);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_NOT_FOUND], 1); /* card 2 */
+	CU_ASSERT_EQUAL(c.ndone, 0);
+	coll_free(&c);
+}
+
+static void test_nul_cardtrader(void)
+{
+	const char *exp = "[{\"id\":1,\"game_id\":1,\"code\":\"neo\\u0000x\"},{\"id\":2,\"game_id\":1,\"code\":\"mh3\"}]";
+	const char *bps = "[{\"id\":1,\"category_id\":1,\"scryfall_id\":\"" U1 "\\u0000x\"},"
+	                  "{\"id\":2,\"category_id\":1,\"scryfall_id\":\"" U2 "\",\"fixed_properties\":{\"collector_number\":\"7\\u0000\"}},"
+	                  "{\"id\":3,\"category_id\":1,\"scryfall_id\":\"" U3 "\",\"fixed_properties\":{\"collector_number\":\"7\"}}]";
+	const char *prod = "{\"12\":["
+	                   "{\"price_cents\":100,\"price_currency\":\"EUR\\u0000x\",\"price\":{\"cents\":100,\"currency\":\"EUR\"},\"properties_hash\":{\"condition\":\"Mint\"}},"
+	                   "{\"price\":{\"cents\":100,\"currency\":\"USD\\u0000x\"},\"properties_hash\":{\"condition\":\"Mint\"}},"
+	                   "{\"price_cents\":100,\"price_currency\":\"EUR\",\"properties_hash\":{\"condition\":\"Near Mint\\u0000x\"}},"
+	                   "{\"price_cents\":100,\"price_currency\":\"EUR\",\"properties_hash\":{\"condition\":\"Mint\",\"mtg_language\":\"it\\u0000x\"}},"
+	                   "{\"price_cents\":250,\"price_currency\":\"EUR\",\"properties_hash\":{\"condition\":\"Mint\",\"mtg_language\":\"it\"}}]}";
+	ct_want w[1] = { { 12, &hostile_cards[0], 0 } };
+	ct_expansion *x = NULL;
+	ct_blueprint *bp = NULL;
+	size_t n = 0;
+	ih_card card;
+	coll c;
+	ihp_sink sink = coll_sink(&c);
+
+	CU_ASSERT_EQUAL(ct_parse_expansions(exp, strlen(exp), &x, &n, &sink), IH_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(ct_find_expansion(x, n, "neo"), 0);
+	CU_ASSERT_EQUAL(ct_find_expansion(x, n, "mh3"), 2);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 1);
+	free(x);
+
+	sink = coll_sink(&c);
+	CU_ASSERT_EQUAL(ct_parse_blueprints(bps, strlen(bps), &bp, &n, &sink), IH_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 2);
+	memset(&card, 0, sizeof card);
+	card.scryfall_id = U1; /* "<uuid>\u0000x" must not match it */
+	CU_ASSERT_EQUAL(ct_match_blueprint(bp, n, &card), 0);
+	card.collector_number = "7"; /* only blueprint 3 says 7 */
+	CU_ASSERT_EQUAL(ct_match_blueprint(bp, n, &card), 3);
+	free(bp);
+
+	hostile_cards[0] = mkcard(1, U1, "en");
+	sink = coll_sink(&c);
+	CU_ASSERT_EQUAL(ct_parse_products(prod, strlen(prod), w, 1, &sink), IH_OK);
+	CU_ASSERT_EQUAL(c.n, 1);
+	CU_ASSERT(c.n == 1 && strcmp(c.s[0].price, "2.50") == 0 && strcmp(c.s[0].lang, "it") == 0 &&
+	          c.s[0].num_listings == 1);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 4);
+	coll_free(&c);
+}
+
+static void test_nul_tcg_mp(void)
+{
+	const char *pr = "{\"success\":true,\"results\":[{\"productId\":5,\"marketPrice\":1.5,\"subTypeName\":\"Foil\\u0000x\"},"
+	                 "{\"productId\":5,\"marketPrice\":2.5,\"subTypeName\":\"Normal\"}]}";
+	const char *mp = "{\"meta\":{},\"data\":[{\"scryfall_id\":\"" U1 "\\u0000x\",\"price_cents_nm\":100},"
+	                 "{\"scryfall_id\":\"" U2 "\",\"price_cents_nm\":200}]}";
+	tcg_entry e[1] = { { 5, &hostile_cards[0], 0, 0 } };
+	coll c;
+	ihp_sink sink = coll_sink(&c);
+
+	hostile_cards[0] = mkcard(1, U1, "en");
+	CU_ASSERT_EQUAL(tcg_parse_pricing(pr, strlen(pr), 200, e, 1, &sink), IH_OK);
+	CU_ASSERT(c.n == 1 && strcmp(c.s[0].finish, "nonfoil") == 0 && strcmp(c.s[0].price, "2.50") == 0);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 1);
+	coll_free(&c);
+
+	sink = coll_sink(&c);
+	CU_ASSERT_EQUAL(mp_parse_singles(mp, strlen(mp), &sink, NULL), IH_OK);
+	CU_ASSERT(c.n == 1 && strcmp(c.s[0].sid, U2) == 0);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], 1);
+	coll_free(&c);
+}
+
+/* The helpers: text only without a NUL. */
+static void test_nul_helpers(void)
+{
+	json_object *o = json_tokener_parse("{\"a\":\"x\\u0000y\",\"b\":\"xy\",\"c\":5,\"d\":null}");
+	const char *t = "unset";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_PTR_NULL(ihp_get_str(o, "a"));
+	CU_ASSERT_STRING_EQUAL(ihp_get_str(o, "b"), "xy");
+	CU_ASSERT_EQUAL(ihp_get_text(o, "a", &t), -1);
+	CU_ASSERT_PTR_NULL(t);
+	CU_ASSERT(ihp_get_text(o, "b", &t) == 1 && strcmp(t, "xy") == 0);
+	CU_ASSERT_EQUAL(ihp_get_text(o, "c", &t), -1);
+	CU_ASSERT_EQUAL(ihp_get_text(o, "d", &t), 0);
+	CU_ASSERT_EQUAL(ihp_get_text(o, "zz", &t), 0);
+	json_object_put(o);
+}
+
+/* Finding 5: one blueprint, one spelling of its key. */
+static void test_ct_canonical_keys(void)
+{
+	static const char *const bad[] = {
+		"0203562", "+203562", " 203562", "203562 ", "-203562", "0", "00", "2147483648", "99999999999",
+		"20356x", "", "2e5", "203562.0", "\xd9\xa1", /* ARABIC-INDIC DIGIT ONE */
+	};
+	const char *L = "[{\"price_cents\":%d,\"price_currency\":\"EUR\",\"properties_hash\":{\"condition\":\"Mint\"}}]";
+	ct_want w[1] = { { 203562, &hostile_cards[0], 0 } };
+	char body[8192], one[256];
+	size_t i, len;
+	int32_t id;
+	coll c;
+	ihp_sink sink;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CU_ASSERT_EQUAL(ct_blueprint_key(bad[i], &id), -1);
+	CU_ASSERT(ct_blueprint_key("203562", &id) == 0 && id == 203562);
+	CU_ASSERT(ct_blueprint_key("1", &id) == 0 && id == 1);
+	CU_ASSERT(ct_blueprint_key("2147483647", &id) == 0 && id == INT32_MAX);
+	CU_ASSERT_EQUAL(ct_blueprint_key(NULL, &id), -1);
+
+	/* the four spellings of the report, and the other bad keys: only the
+	 * canonical one is folded, once; the others are counted rejected */
+	hostile_cards[0] = mkcard(1, U1, "en");
+	len = (size_t)snprintf(body, sizeof body, "{\"203562\":");
+	len += (size_t)snprintf(body + len, sizeof body - len, L, 100);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(one, sizeof one, L, 200 + (int)i);
+		len += (size_t)snprintf(body + len, sizeof body - len, ",\"%s\":%s", bad[i], one);
+	}
+	len += (size_t)snprintf(body + len, sizeof body - len, "}");
+	CU_ASSERT_FATAL(len < sizeof body);
+	sink = coll_sink(&c);
+	CU_ASSERT_EQUAL(ct_parse_products(body, len, w, 1, &sink), IH_OK);
+	CU_ASSERT_EQUAL(c.n, 1);
+	CU_ASSERT(c.n == 1 && strcmp(c.s[0].price, "1.00") == 0 && c.s[0].num_listings == 1);
+	CU_ASSERT_EQUAL(w[0].rows, 1);
+	CU_ASSERT_EQUAL(c.counts[IH_COUNT_REJECTED], (long)(sizeof bad / sizeof bad[0]));
+	coll_free(&c);
+}
+
+/* Finding 5, Mana Pool: both copies of "data" were processed, \f and \v
+ * taken for whitespace. */
+static void test_mp_strict(void)
+{
+	const char *row = "{\"scryfall_id\":\"" U1 "\",\"price_cents_nm\":100}";
+	static const char *const forms[] = {
+		"{\"data\":[%s],\"data\":[%s]}", "{\"data\":[%s],\"meta\":{},\"d\\u0061ta\":[%s]}",
+		"{\f\"data\":[%s,%s]}", "{\"data\":[%s,\v%s]}", "{\"data\":[%s,%s]\f}",
+		"{\"data\":[%s,%s,]}", "{\"data\":[%s,%s]}\v",
+	};
+	char body[1024];
+	size_t i;
+	coll c;
+	ihp_sink sink;
+
+	for (i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		snprintf(body, sizeof body, forms[i], row, row);
+		sink = coll_sink(&c);
+		CU_ASSERT_EQUAL(mp_parse_singles(body, strlen(body), &sink, NULL), IH_ERR_FATAL);
+		CU_ASSERT_EQUAL(c.n, 0);
+		CU_ASSERT(sink.err[0] != '\0');
+		coll_free(&c);
+	}
+	/* a "data" below the top level is just a member of that object */
+	snprintf(body, sizeof body, "{\"meta\":{\"data\":[1]},\"data\":[%s]}", row);
+	sink = coll_sink(&c);
+	CU_ASSERT_EQUAL(mp_parse_singles(body, strlen(body), &sink, NULL), IH_OK);
+	CU_ASSERT_EQUAL(c.n, 1);
+	coll_free(&c);
+}
+
 static CU_TestInfo money_tests[] = {
 	{ "decimal money conversions", test_money },
 	CU_TEST_INFO_NULL,
@@ -747,12 +1138,24 @@ static CU_TestInfo mp_tests[] = {
 	{ "20000-row export", test_mp_large },
 	CU_TEST_INFO_NULL,
 };
+static CU_TestInfo hostile_tests[] = {
+	{ "strict JSON: lenient bodies refused by every parser", test_strict_json },
+	{ "strict JSON: what RFC 8259 allows passes", test_strict_json_accepts },
+	{ "embedded NUL: scryfall price, id, lang", test_nul_scryfall },
+	{ "embedded NUL: cardtrader code, ids, currency, grade, language", test_nul_cardtrader },
+	{ "embedded NUL: tcgplayer subTypeName, manapool scryfall_id", test_nul_tcg_mp },
+	{ "embedded NUL: the text helpers", test_nul_helpers },
+	{ "cardtrader: blueprint keys are canonical integers", test_ct_canonical_keys },
+	{ "manapool: one data key, JSON whitespace only", test_mp_strict },
+	CU_TEST_INFO_NULL,
+};
 static CU_SuiteInfo suites[] = {
 	{ "money", NULL, NULL, NULL, NULL, money_tests },
 	{ "scryfall parse", NULL, NULL, NULL, NULL, scry_tests },
 	{ "cardtrader parse", NULL, NULL, NULL, NULL, ct_tests },
 	{ "tcgplayer parse", NULL, NULL, NULL, NULL, tcg_tests },
 	{ "manapool parse", NULL, NULL, NULL, NULL, mp_tests },
+	{ "hostile input (#14)", NULL, NULL, NULL, NULL, hostile_tests },
 	CU_SUITE_INFO_NULL,
 };
 

@@ -129,7 +129,7 @@ int ct_parse_blueprints(const char *body, size_t len, ct_blueprint **out, size_t
 {
 	json_object *root = ihp_parse_body(sink, "cardtrader /blueprints/export", body, len), *arr, *b, *fp;
 	ct_blueprint *v;
-	const char *s;
+	const char *sid, *num;
 	int64_t id, cat, tcg;
 	size_t i, k = 0, m;
 
@@ -151,8 +151,14 @@ int ct_parse_blueprints(const char *body, size_t len, ct_blueprint **out, size_t
 	for (i = 0; i < m; i++) {
 		b = json_object_array_get_idx(arr, i);
 		cat = 1;
+		sid = num = NULL;
+		fp = NULL;
+		/* an id text with an embedded NUL ("<uuid>\u0000x") rejects the
+		 * blueprint: read as "<uuid>" it would match the wrong card */
 		if (ihp_get_int(b, "id", &id) != 1 || id <= 0 || id > INT32_MAX ||
-		    ihp_get_int(b, "category_id", &cat) < 0) {
+		    ihp_get_int(b, "category_id", &cat) < 0 || ihp_get_text(b, "scryfall_id", &sid) < 0 ||
+		    (json_object_object_get_ex(b, "fixed_properties", &fp) &&
+		     ihp_get_text(fp, "collector_number", &num) < 0)) {
 			ihp_count(sink, IH_COUNT_REJECTED);
 			continue;
 		}
@@ -161,14 +167,10 @@ int ct_parse_blueprints(const char *body, size_t len, ct_blueprint **out, size_t
 		v[k].id = (int32_t)id;
 		if (ihp_get_int(b, "tcg_player_id", &tcg) == 1 && tcg > 0 && tcg <= INT32_MAX)
 			v[k].tcg_id = (int32_t)tcg;
-		s = ihp_get_str(b, "scryfall_id");
-		if (ihp_is_uuid(s))
-			memcpy(v[k].scryfall_id, s, 37);
-		if (json_object_object_get_ex(b, "fixed_properties", &fp)) {
-			s = ihp_get_str(fp, "collector_number");
-			if (s != NULL && strlen(s) < sizeof v[k].number)
-				memcpy(v[k].number, s, strlen(s) + 1);
-		}
+		if (ihp_is_uuid(sid))
+			memcpy(v[k].scryfall_id, sid, 37);
+		if (num != NULL && strlen(num) < sizeof v[k].number)
+			memcpy(v[k].number, num, strlen(num) + 1);
 		k++;
 	}
 	json_object_put(root);
@@ -246,7 +248,7 @@ static int currency_ok(const char *c)
 static int listing_of(json_object *l, ct_listing *out)
 {
 	json_object *ph, *v, *price;
-	const char *cur = NULL;
+	const char *cur = NULL, *top_cur = NULL;
 	int64_t cents = 0;
 
 	memset(out, 0, sizeof *out);
@@ -262,14 +264,17 @@ static int listing_of(json_object *l, ct_listing *out)
 		out->foil = json_object_get_boolean(v) ? 1 : 0;
 	}
 	if (json_object_object_get_ex(ph, "mtg_language", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    ct_language(json_object_get_string(v), out->lang, sizeof out->lang) < 0)
+		if (ct_language(ihp_str(v), out->lang, sizeof out->lang) < 0)
 			return -1;
 	}
-	if (ihp_get_int(l, "price_cents", &cents) == 1 && currency_ok(ihp_get_str(l, "price_currency"))) {
-		cur = ihp_get_str(l, "price_currency");
+	/* text with an embedded NUL ("EUR\u0000x") anywhere rejects the listing */
+	if (ihp_get_text(l, "price_currency", &top_cur) < 0)
+		return -1;
+	if (ihp_get_int(l, "price_cents", &cents) == 1 && currency_ok(top_cur)) {
+		cur = top_cur;
 	} else if (json_object_object_get_ex(l, "price", &price) && ihp_get_int(price, "cents", &cents) == 1) {
-		cur = ihp_get_str(price, "currency");
+		if (ihp_get_text(price, "currency", &cur) < 0)
+			return -1;
 	}
 	if (!currency_ok(cur) || cents <= 0 || cents > IHP_MAX_CENTS)
 		return -1;
@@ -346,6 +351,25 @@ static int blueprint_rows(json_object *arr, int32_t bp, ct_want *w, size_t n, ih
 	return rc;
 }
 
+int ct_blueprint_key(const char *key, int32_t *id)
+{
+	int64_t v = 0;
+	size_t i;
+
+	/* one spelling per id: "203562", never "0203562", "+203562", " 203562" */
+	if (key == NULL || key[0] < '1' || key[0] > '9')
+		return -1;
+	for (i = 0; key[i] != '\0'; i++) {
+		if (key[i] < '0' || key[i] > '9' || i >= 10)
+			return -1;
+		v = v * 10 + (key[i] - '0');
+	}
+	if (v > INT32_MAX)
+		return -1;
+	*id = (int32_t)v;
+	return 0;
+}
+
 int ct_parse_products(const char *body, size_t len, ct_want *w, size_t n, ihp_sink *sink)
 {
 	json_object *root = ihp_parse_body(sink, "cardtrader /marketplace/products", body, len);
@@ -359,23 +383,29 @@ int ct_parse_products(const char *body, size_t len, ct_want *w, size_t n, ihp_si
 		return ihp_fail(sink, "cardtrader /marketplace/products: answer is not an object keyed by blueprint id");
 	}
 	json_object_object_foreach(root, key, val) {
-		char *end;
-		long bp = strtol(key, &end, 10);
+		int32_t bp;
 
 		if (rc != IH_OK)
 			break;
-		if (*key == '\0' || *end != '\0' || bp <= 0 || bp > INT32_MAX)
+		if (ct_blueprint_key(key, &bp) < 0) {
+			char shown[24];
+
+			ihp_log(sink, IH_LOG_WARNING, "cardtrader: key \"%s\" is not a blueprint id: rejected",
+			        ihp_printable(key, shown, sizeof shown));
+			ihp_count(sink, IH_COUNT_REJECTED);
 			continue;
-		for (i = 0; i < n && w[i].blueprint_id != (int32_t)bp; i++)
+		}
+		for (i = 0; i < n && w[i].blueprint_id != bp; i++)
 			;
 		if (i == n)
 			continue;
 		if (!json_object_is_type(val, json_type_array)) {
-			ihp_log(sink, IH_LOG_WARNING, "cardtrader: listings of blueprint %ld are not an array: rejected", bp);
+			ihp_log(sink, IH_LOG_WARNING, "cardtrader: listings of blueprint %ld are not an array: rejected",
+			        (long)bp);
 			ihp_count(sink, IH_COUNT_REJECTED);
 			continue;
 		}
-		rc = blueprint_rows(val, (int32_t)bp, w, n, sink);
+		rc = blueprint_rows(val, bp, w, n, sink);
 	}
 	json_object_put(root);
 	return rc;

@@ -54,8 +54,10 @@ int32_t ct_find_expansion(const ct_expansion *x, size_t n, const char *set_code)
 
 /*
  * GET /blueprints/export?expansion_id=N: an array of blueprints; singles
- * only (category_id 1 or none).  *out is malloc'd (caller frees; NULL when
- * empty).  IH_OK or IH_ERR_FATAL with sink->err.
+ * only (category_id 1 or none).  A blueprint whose scryfall_id or
+ * collector number is text with an embedded NUL is counted rejected and
+ * left out.  *out is malloc'd (caller frees; NULL when empty).  IH_OK or
+ * IH_ERR_FATAL with sink->err.
  */
 int ct_parse_blueprints(const char *body, size_t len, ct_blueprint **out, size_t *n, ihp_sink *sink);
 /*
@@ -69,12 +71,19 @@ int32_t ct_match_blueprint(const ct_blueprint *bp, size_t n, const ih_card *card
  * GET /marketplace/products?expansion_id=N: {"<blueprint id>": [listing,
  * ...], ...}.  Listings of the blueprints in w[0..n) are folded as above and
  * emitted for the card of the matching language, else the first card of
- * that blueprint; other blueprints are ignored.  Unusable listings are
- * counted rejected.  Returns IH_OK, IH_ERR_FATAL with sink->err, or emit's
+ * that blueprint; other blueprints are ignored.  A key that is not a
+ * canonical blueprint id (ct_blueprint_key) and unusable listings are
+ * counted rejected; a listing with text holding an embedded NUL is
+ * unusable.  The body must be strict JSON with unique keys
+ * (ihp_parse_body).  Returns IH_OK, IH_ERR_FATAL with sink->err, or emit's
  * negative status.
  */
 int ct_parse_products(const char *body, size_t len, ct_want *w, size_t n, ihp_sink *sink);
 
+/* A products key as a blueprint id: 0 and *id set when key is a canonical
+ * integer ("203562": no sign, no leading zero, no space, 1..INT32_MAX),
+ * else -1, so one blueprint has one spelling. */
+int ct_blueprint_key(const char *key, int32_t *id);
 /* Normalise a CardTrader language code into out (>= 8 bytes); -1 if bad. */
 int ct_language(const char *ct, char *out, size_t outsz);
 /* Condition code for a CardTrader grade, NULL when unknown. */

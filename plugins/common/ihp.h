@@ -59,13 +59,44 @@ int ihp_money_number(const char *text, char *out, size_t outsz);
 int ihp_number_to_cents(const char *text, long long *cents);
 
 /*
- * JSON.  ihp_parse_body parses a whole body (len bytes) and fails on
- * truncation, trailing garbage or a syntax error, filling sink->err with
- * `what` and the reason.  Returns the tree (caller puts it) or NULL.
+ * JSON.  Everything a marketplace sends is untrusted, so bodies are read as
+ * strict RFC 8259 JSON only.
+ *
+ * ihp_json_check: body[0..len) is exactly one JSON value, with nothing but
+ * JSON whitespace (space, tab, LF, CR) around it and between tokens: no
+ * comments, single quotes, trailing commas, NaN or Infinity, no number with
+ * a leading zero, a plus sign or a bare '.', no unescaped control character
+ * in a string, no unknown escape, nesting at most IHP_JSON_DEPTH deep.  Two
+ * more rules: no member name anywhere holds \u0000 (json-c would cut it
+ * there), and when the value is an object its members' names are unique
+ * (compared after unescaping).  Returns 0, or -1 with sink->err set to
+ * `what` and the reason with its byte offset ("truncated JSON body" when
+ * the body ends early).  One pass, no tree: memory is a few bytes per
+ * top-level member.
+ *
+ * ihp_parse_body: ihp_json_check, then json-c's tokener in strict mode
+ * (JSON_TOKENER_STRICT) over the whole body, which must consume it all.
+ * Returns the tree (caller puts it) or NULL with sink->err set.
  */
+#define IHP_JSON_DEPTH 32
+int ihp_json_check(ihp_sink *sink, const char *what, const char *body, size_t len);
 json_object *ihp_parse_body(ihp_sink *sink, const char *what, const char *body, size_t len);
-/* Member `key` of obj when it is a string, else NULL. */
+/*
+ * Strings.  json-c keeps a \u0000 inside a string value, but every C string
+ * function stops there: "1.50\u0000junk" would read as "1.50".  A string
+ * with an embedded NUL is therefore never returned as text.
+ */
+/* The text of v when it is a JSON string without an embedded NUL, else NULL. */
+const char *ihp_str(json_object *v);
+/* Member `key` of obj when it is a string without an embedded NUL, else NULL. */
 const char *ihp_get_str(json_object *obj, const char *key);
+/* Member `key` of obj: 1 and *out set when it is a string without an
+ * embedded NUL; 0 when absent or null; -1 when of another type or holding a
+ * NUL (the caller rejects what it belongs to). */
+int ihp_get_text(json_object *obj, const char *key, const char **out);
+/* Copy at most outsz - 1 bytes of s into out for a log line, each byte
+ * outside printable ASCII shown as '?'.  Returns out. */
+char *ihp_printable(const char *s, char *out, size_t outsz);
 /* Member `key` when it is a JSON integer: 1 and *out set; 0 when absent or
  * null; -1 when of another type. */
 int ihp_get_int(json_object *obj, const char *key, int64_t *out);

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <string.h>
 
@@ -21,9 +20,11 @@ typedef struct scan {
 	ihp_sink *sink;
 } scan;
 
+/* JSON whitespace only (RFC 8259): not \f or \v as isspace() has it. */
 static void skip_ws(scan *s)
 {
-	while (s->i < s->len && isspace((unsigned char)s->b[s->i]))
+	while (s->i < s->len &&
+	       (s->b[s->i] == ' ' || s->b[s->i] == '\t' || s->b[s->i] == '\n' || s->b[s->i] == '\r'))
 		s->i++;
 }
 
@@ -158,13 +159,16 @@ int mp_parse_singles(const char *body, size_t len, ihp_sink *sink, mp_stats *sta
 	if (stats == NULL)
 		stats = &local;
 	memset(stats, 0, sizeof *stats);
-	if (body == NULL || len == 0)
-		return ihp_fail(sink, "manapool /prices/singles: empty body");
+	/* The whole body is strict JSON with unique top-level keys (one "data")
+	 * before any row is used; the check builds no tree. */
+	if (ihp_json_check(sink, "manapool /prices/singles", body, len) < 0)
+		return IH_ERR_FATAL;
 	if (!at(&s, '{'))
 		return ihp_fail(sink, "manapool /prices/singles: answer is not a JSON object");
-	s.tok = json_tokener_new();
+	s.tok = json_tokener_new_ex(IHP_JSON_DEPTH + 1);
 	if (s.tok == NULL)
 		return ihp_fail(sink, "manapool: out of memory");
+	json_tokener_set_flags(s.tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	s.i++;
 	if (at(&s, '}'))
 		goto close;
@@ -185,7 +189,7 @@ int mp_parse_singles(const char *body, size_t len, ihp_sink *sink, mp_stats *sta
 			break;
 		}
 		s.i++;
-		if (strcmp(json_object_get_string(key), "data") == 0) {
+		if (ihp_str(key) != NULL && strcmp(ihp_str(key), "data") == 0) {
 			json_object_put(key);
 			if (!at(&s, '[')) {
 				rc = ihp_fail(sink, "manapool /prices/singles: \"data\" is not an array");

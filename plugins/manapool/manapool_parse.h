@@ -13,9 +13,12 @@ typedef struct mp_stats {
 } mp_stats;
 
 /*
- * Parse {"meta":{...},"data":[row,...]} as a stream: the top level is
- * scanned by hand and each row is parsed on its own with json-c's tokener,
- * so memory holds one row's tree at a time whatever the export's size.
+ * Parse {"meta":{...},"data":[row,...]} as a stream: the whole body is
+ * first checked as strict JSON with unique top-level keys (ihp_json_check:
+ * one "data", JSON whitespace only, no tree built), then the top level is
+ * scanned by hand and each row is parsed on its own with json-c's strict
+ * tokener, so memory holds one row's tree at a time whatever the export's
+ * size.  A row whose scryfall_id holds an embedded NUL is rejected.
  * Per row and finish ("", "_foil", "_etched" -> nonfoil, foil, etched):
  * price_cents_nm -> NM and price_cents_lp_plus -> LP when non-null and
  * non-zero, in USD, num_listings = available_quantity, card_id 0 and the

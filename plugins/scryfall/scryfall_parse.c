@@ -58,7 +58,7 @@ static int plausible_lang(const char *s)
 static int card_rows(json_object *card, const ih_card *want, ihp_sink *sink)
 {
 	json_object *prices, *v;
-	const char *lang = ihp_get_str(card, "lang");
+	const char *lang = NULL, *text;
 	char money[IHP_MONEY_LEN];
 	ih_snapshot snap;
 	size_t k;
@@ -70,16 +70,26 @@ static int card_rows(json_object *card, const ih_card *want, ihp_sink *sink)
 		ihp_count(sink, IH_COUNT_REJECTED);
 		return IH_OK;
 	}
-	if (!plausible_lang(lang))
+	if (json_object_object_get_ex(card, "lang", &v) && json_object_is_type(v, json_type_string) &&
+	    (lang = ihp_str(v)) == NULL) {
+		/* "en\u0000x" is not "en": the whole card is suspect */
+		ihp_log(sink, IH_LOG_WARNING, "scryfall: card %s: lang holds a NUL: rejected", want->scryfall_id);
+		ihp_count(sink, IH_COUNT_REJECTED);
+		return IH_OK;
+	}
+	if (!plausible_lang(lang)) /* absent, not a string or not a code */
 		lang = want->lang;
 	for (k = 0; k < sizeof price_keys / sizeof price_keys[0]; k++) {
 		if (!json_object_object_get_ex(prices, price_keys[k].key, &v) || v == NULL)
 			continue;
 		given++;
-		if (!json_object_is_type(v, json_type_string) ||
-		    ihp_money_decimal(json_object_get_string(v), money, sizeof money) < 0) {
-			ihp_log(sink, IH_LOG_WARNING, "scryfall: card %s: %s is not a price (%.40s): rejected",
-			        want->scryfall_id, price_keys[k].key, json_object_get_string(v));
+		text = ihp_str(v); /* NULL too for "1.50\u0000junk" */
+		if (text == NULL || ihp_money_decimal(text, money, sizeof money) < 0) {
+			char shown[41];
+
+			ihp_log(sink, IH_LOG_WARNING, "scryfall: card %s: %s is not a price (%s): rejected",
+			        want->scryfall_id, price_keys[k].key,
+			        ihp_printable(json_object_get_string(v), shown, sizeof shown));
 			ihp_count(sink, IH_COUNT_REJECTED);
 			continue;
 		}
@@ -124,13 +134,13 @@ int scry_parse_collection(const char *body, size_t len, const ih_card *const *ca
 	ndata = json_object_array_length(data);
 	for (i = 0; i < ndata && rc == IH_OK; i++) {
 		card = json_object_array_get_idx(data, i);
-		id = ihp_get_str(card, "id");
+		id = ihp_get_str(card, "id"); /* NULL too for "<uuid>\u0000x" */
 		for (k = 0; id != NULL && k < n; k++)
 			if (!seen[k] && strcasecmp(cards[k]->scryfall_id, id) == 0)
 				break;
 		if (id == NULL || k >= n) {
 			ihp_log(sink, IH_LOG_WARNING, "scryfall: data[%zu] has %s id: rejected", i,
-			        id == NULL ? "no" : "an unrequested");
+			        id == NULL ? "no usable" : "an unrequested");
 			ihp_count(sink, IH_COUNT_REJECTED);
 			continue;
 		}

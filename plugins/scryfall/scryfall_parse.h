@@ -23,8 +23,12 @@ char *scry_collection_body(const ih_card *const *cards, size_t n);
  * usd_foil, usd_etched, eur, eur_foil, eur_etched, tix), condition NM,
  * language the response's `lang`; all prices null -> mark_done.  A card not
  * in `data` is counted not_found; an unusable price or card is counted
- * rejected.  Returns IH_OK, IH_ERR_FATAL with sink->err for an unusable
- * body, or the negative status emit returned when the host cannot go on.
+ * rejected: text with an embedded NUL is unusable ("1.50\u0000junk" is not
+ * 1.50, "<uuid>\u0000x" matches no card, a lang holding one rejects the
+ * card).  The body must be strict JSON with unique top-level keys
+ * (ihp_parse_body).  Returns IH_OK, IH_ERR_FATAL with sink->err for an
+ * unusable body, or the negative status emit returned when the host cannot
+ * go on.
  */
 int scry_parse_collection(const char *body, size_t len, const ih_card *const *cards, size_t n,
                           ihp_sink *sink);
