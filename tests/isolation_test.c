@@ -188,7 +188,7 @@ static struct {
 } px[] = {
 	{ "fx_ok", "/ok", "" },     { "fx_segv", "/segv", "" }, { "fx_abort", "/abort", "" },
 	{ "fx_exit", "/exit", "" }, { "fx_spin", "/spin", "" }, { "fx_hog", "/hog", "" },
-	{ "fx_garble", "/garble", "" },
+	{ "fx_garble", "/garble", "" }, { "fx_freeze", "/freeze", "" },
 };
 
 /* More keys for plugin `name`'s section in the next write_conf. */
@@ -377,7 +377,7 @@ static int setup(void)
 		{ "/ok", RSP_PRICES, 0, 0, 0 },   { "/segv", RSP_PRICES, 0, 0, 0 },
 		{ "/abort", RSP_PRICES, 0, 0, 0 }, { "/exit", RSP_PRICES, 0, 0, 0 },
 		{ "/spin", RSP_PRICES, 0, 0, 0 },  { "/hog", RSP_PRICES, 0, 0, 0 },
-		{ "/garble", RSP_PRICES, 0, 0, 0 },
+		{ "/garble", RSP_PRICES, 0, 0, 0 }, { "/freeze", RSP_PRICES, 0, 0, 0 },
 	};
 	static const char *const none[] = { NULL };
 	const char *base = getenv("IH_TEST_CONNINFO");
@@ -553,6 +553,36 @@ static void test_garble(void)
 	CU_ASSERT(has(run_of(&c, "fx_garble")->error, "unknown frame type 99"));
 	CU_ASSERT_EQUAL(rows_of("fx_garble"), 180);
 	CU_ASSERT_EQUAL(wrong_prices("fx_garble"), 0);
+	CU_ASSERT_TRUE(no_child_left());
+	ih_cycle_free(&c);
+	ih_host_stop(&h);
+}
+
+/*
+ * A worker frozen whole (SIGSTOP: no thread of it runs) sends no heartbeat:
+ * at heartbeat_timeout (2 s here, the deadline an hour) it is killed and
+ * the run is crashed, naming the silence.  The rows it had sent are kept.
+ */
+static void test_freeze(void)
+{
+	const char *names[] = { "fx_ok", "fx_freeze", NULL };
+	ih_host h;
+	ih_cycle c;
+
+	NEED_SERVERS();
+	reset_data(1000);
+	set_plugins(names);
+	conf_defaults();
+	plugin_keys("fx_freeze", "heartbeat_timeout = 2;");
+	write_conf(1000);
+	CU_ASSERT_FATAL(open_host(&h) == 0);
+	CU_ASSERT_EQUAL(ih_dispatch_cycle(&h, &c), 3);
+	ih_cycle_print_table(&c, stdout);
+	CU_ASSERT_STRING_EQUAL(run_of(&c, "fx_ok")->status, "ok");
+	CU_ASSERT_EQUAL(rows_of("fx_ok"), 1000);
+	CU_ASSERT_STRING_EQUAL(run_of(&c, "fx_freeze")->status, "crashed");
+	CU_ASSERT(has(run_of(&c, "fx_freeze")->error, "no heartbeat for"));
+	CU_ASSERT_EQUAL(rows_of("fx_freeze"), 180);
 	CU_ASSERT_TRUE(no_child_left());
 	ih_cycle_free(&c);
 	ih_host_stop(&h);
@@ -892,6 +922,7 @@ int main(void)
 		{ "abort() beside fx_ok: crashed (signal 6), rows kept, next cycle runs", test_abort },
 		{ "exit(0) beside fx_ok: crashed (exited with code 0), rows kept, next cycle runs", test_exit },
 		{ "garbage in the worker's channel: refused, killed, crashed; fx_ok untouched", test_garble },
+		{ "a worker frozen whole: no heartbeat, killed, crashed; fx_ok untouched", test_freeze },
 		{ "a loop that never stops: timeout, killed, rows kept, a fresh worker next cycle", test_spin_timeout },
 		{ "1 GiB under memory_limit_mb = 256: crashed (ok without the limit)", test_hog },
 		{ "three crashes running: quarantined, no worker started; a restart clears it", test_quarantine },

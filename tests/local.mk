@@ -185,7 +185,7 @@ endif
 EXTRA_DIST += tests/plugins/crash.c tests/plugins/segv_sim.c tests/isolation_test.c
 if ENABLE_TESTS
 check_LTLIBRARIES += tests/plugins/fx_segv.la tests/plugins/fx_abort.la tests/plugins/fx_exit.la tests/plugins/fx_spin.la \
-	tests/plugins/fx_hog.la tests/plugins/fx_garble.la
+	tests/plugins/fx_hog.la tests/plugins/fx_garble.la tests/plugins/fx_freeze.la
 tests_plugins_fx_segv_la_SOURCES = tests/plugins/crash.c
 tests_plugins_fx_segv_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_segv"' -DCRASH_KIND=CRASH_SEGV
 tests_plugins_fx_segv_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
@@ -204,6 +204,9 @@ tests_plugins_fx_hog_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
 tests_plugins_fx_garble_la_SOURCES = tests/plugins/crash.c
 tests_plugins_fx_garble_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_garble"' -DCRASH_KIND=CRASH_GARBLE
 tests_plugins_fx_garble_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
+tests_plugins_fx_freeze_la_SOURCES = tests/plugins/crash.c
+tests_plugins_fx_freeze_la_CPPFLAGS = $(AM_CPPFLAGS) -DFIXTURE_NAME='"fx_freeze"' -DCRASH_KIND=CRASH_FREEZE
+tests_plugins_fx_freeze_la_LDFLAGS = $(IH_FIXTURE_FLAGS)
 # segv_sim: prices cards without a marketplace, then segfaults (market_test
 # runs it beside the four real plugins)
 check_LTLIBRARIES += tests/plugins/segv_sim.la

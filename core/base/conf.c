@@ -121,6 +121,9 @@ const ih_config_key ih_conf_common_keys[] = {
 	  "\"process\": collect runs in a worker process, a crash is the run's status; \"thread\": in the host" },
 	{ "memory_limit_mb", IH_CFG_INT, "1024", 0, 1048576, 0, 0,
 	  "address-space limit of the plugin's worker process, MiB; 0 = none (process isolation)" },
+	{ "heartbeat_timeout", IH_CFG_INT, "60", 1, 86400, 0, 0,
+	  "seconds without a heartbeat after which the plugin's worker counts as frozen: killed, crashed "
+	  "(process isolation)" },
 	{ NULL, IH_CFG_END, NULL, 0, 0, 0, 0, NULL },
 };
 

@@ -139,6 +139,7 @@ typedef struct ih_plugin_settings {
 	double requests_per_second;
 	int isolate_process;     /* isolation = "process" (the default) */
 	long long memory_limit_mb; /* the worker's address-space limit, 0 = none */
+	long long heartbeat_timeout; /* seconds of a worker's silence before it is killed */
 } ih_plugin_settings;
 void ih_pc_settings(const ih_plugin_config *pc, ih_plugin_settings *out);
 

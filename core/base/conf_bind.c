@@ -196,4 +196,5 @@ void ih_pc_settings(const ih_plugin_config *pc, ih_plugin_settings *out)
 		out->isolate_process = iso == NULL || strcmp(iso, "thread") != 0;
 	}
 	ih_pc_int(pc, "memory_limit_mb", &out->memory_limit_mb);
+	ih_pc_int(pc, "heartbeat_timeout", &out->heartbeat_timeout);
 }

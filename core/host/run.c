@@ -103,6 +103,7 @@ static void settings(ih_run *r, const ih_config *cfg, const ih_plugin_config *pc
 	r->set.max_buffered_rows = (long)cfg->ingest.max_buffered_rows;
 	r->set.deadline = (double)cfg->ingest.deadline;
 	r->set.stop_wait = (double)cfg->ingest.stop_wait;
+	r->set.heartbeat_timeout = ps.heartbeat_timeout > 0 ? (double)ps.heartbeat_timeout : 60;
 }
 
 static struct ih_http_client *make_http(ih_run *r, const ih_config *cfg)

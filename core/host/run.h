@@ -48,6 +48,7 @@ typedef struct ih_run_settings {
 	long max_buffered_rows;
 	double deadline;         /* seconds after the start */
 	double stop_wait;        /* seconds a stop waits for the run */
+	double heartbeat_timeout; /* a worker's silence that kills it (process isolation) */
 } ih_run_settings;
 
 typedef struct ih_run {

@@ -101,9 +101,31 @@ static void put_cards(ih_wbuf *b, const ih_card *cards, size_t n)
 
 /* ---- spawning ----------------------------------------------------------------- */
 
-static pid_t spawn(int *fd, char *err, size_t errlen)
+/* A socketpair whose child end is at 10 or above (so dup2 onto 3 and 4 can
+ * neither clobber it nor be a no-op that keeps close-on-exec). */
+static int pair(int *host_end, int *child_end, char *err, size_t errlen)
 {
-	int sv[2], child;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	*child_end = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
+	close(sv[1]);
+	if (*child_end < 0) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		close(sv[0]);
+		return -1;
+	}
+	*host_end = sv[0];
+	return 0;
+}
+
+/* The worker, its channel on fd 3 and its heartbeat on fd 4. */
+static pid_t spawn(int *fd, int *beat, char *err, size_t errlen)
+{
+	int child, child_beat;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, deflt;
@@ -116,20 +138,12 @@ static pid_t spawn(int *fd, char *err, size_t errlen)
 		snprintf(err, errlen, "no worker executable: this program embeds the host without ih_worker_set_exe()");
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+	if (pair(fd, &child, err, errlen) != 0)
 		return -1;
-	}
-	/* dup2 onto itself would keep close-on-exec */
-	child = sv[1];
-	if (child == 3) {
-		child = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
-		close(sv[1]);
-		if (child < 0) {
-			snprintf(err, errlen, "fcntl: %s", strerror(errno));
-			close(sv[0]);
-			return -1;
-		}
+	if (pair(beat, &child_beat, err, errlen) != 0) {
+		close(*fd);
+		close(child);
+		return -1;
 	}
 	snprintf(parent, sizeof parent, "%ld", (long)getpid());
 	argv[0] = (char *)"ingesthost-worker";
@@ -148,6 +162,7 @@ static pid_t spawn(int *fd, char *err, size_t errlen)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, 2, 1); /* a plugin's printf must not reach the summary */
 	posix_spawn_file_actions_adddup2(&fa, child, 3);
+	posix_spawn_file_actions_adddup2(&fa, child_beat, 4);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &deflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
@@ -155,13 +170,35 @@ static pid_t spawn(int *fd, char *err, size_t errlen)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	close(child);
+	close(child_beat);
 	if (e != 0) {
 		snprintf(err, errlen, "cannot start a worker (%s): %s", worker_exe, strerror(e));
-		close(sv[0]);
+		close(*fd);
+		close(*beat);
 		return -1;
 	}
-	*fd = sv[0];
 	return pid;
+}
+
+/* Read what heartbeats came (never blocks); 1 if any, -1 when its end closed. */
+static int beats(int fd)
+{
+	char b[64];
+	int any = 0;
+
+	for (;;) {
+		ssize_t k = recv(fd, b, sizeof b, MSG_DONTWAIT);
+
+		if (k > 0) {
+			any = 1;
+			continue;
+		}
+		if (k == 0)
+			return any ? 1 : -1;
+		if (errno == EINTR)
+			continue;
+		return any;
+	}
 }
 
 /* ---- replaying a worker's frames -------------------------------------------- */
@@ -169,7 +206,7 @@ static pid_t spawn(int *fd, char *err, size_t errlen)
 typedef struct sup {
 	ih_run *r;
 	const ih_host_services *svc;
-	int fd;
+	int fd, beat;
 	pid_t pid;
 	long rows;        /* snapshots received */
 	int aborted;      /* ABORT sent */
@@ -344,13 +381,13 @@ int ih_worker_collect(ih_run *r, const ih_card *cards, size_t n)
 	ih_wbuf job = { 0 };
 	char err[512];
 	int term_sent = 0, killed = 0, late = 0, st, eof = 0;
-	double kill_at = 0, gone_by = 0;
+	double kill_at = 0, gone_by = 0, last_beat, frozen = 0;
 	struct timeval tmo = { 10, 0 };
 
 	memset(&s, 0, sizeof s);
 	s.r = r;
 	s.svc = ih_host_services_table();
-	s.pid = spawn(&s.fd, err, sizeof err);
+	s.pid = spawn(&s.fd, &s.beat, err, sizeof err);
 	if (s.pid < 0) {
 		snprintf(r->last_error, sizeof r->last_error, "%s", err);
 		ih_err("%s", err);
@@ -369,11 +406,25 @@ int ih_worker_collect(ih_run *r, const ih_card *cards, size_t n)
 	ih_wbuf_free(&job);
 
 	ih_wire_reader_init(&rd, s.fd, IH_WIRE_MAX_WORKER_FRAME);
+	last_beat = now_of(r);
 	for (;;) {
 		uint32_t type;
 		ih_wread body;
 		double now = now_of(r);
 		int rc;
+
+		/* a worker frozen whole (stopped, deadlocked, swapped out) sends no
+		 * heartbeat: it is killed long before the deadline would */
+		if (beats(s.beat) > 0)
+			last_beat = now;
+		if (!killed && !frozen && now - last_beat > r->set.heartbeat_timeout) {
+			ih_err("worker pid %ld sent no heartbeat for %.0f s (plugins.%s.heartbeat_timeout): killing it",
+			       (long)s.pid, now - last_beat, r->inst->name);
+			kill(s.pid, SIGKILL);
+			frozen = now - last_beat;
+			killed = 2;
+			gone_by = now + REAP_SECONDS;
+		}
 
 		if (!term_sent && (r->stop || r->host->stop)) {
 			double at = r->stop ? r->stop_at : now;
@@ -415,6 +466,7 @@ int ih_worker_collect(ih_run *r, const ih_card *cards, size_t n)
 	}
 	ih_wire_reader_free(&rd);
 	close(s.fd);
+	close(s.beat);
 	st = reap(s.pid, eof ? REAP_SECONDS : 0.5, &late);
 	pthread_mutex_lock(&r->mu);
 	r->worker_pid = 0;
@@ -423,6 +475,13 @@ int ih_worker_collect(ih_run *r, const ih_card *cards, size_t n)
 	if (s.bad[0]) {
 		r->crashed = 1;
 		snprintf(r->last_error, sizeof r->last_error, "worker sent %s and was killed", s.bad);
+		return IH_ERR_FATAL;
+	}
+	if (frozen > 0) {
+		r->crashed = 1;
+		snprintf(r->last_error, sizeof r->last_error,
+			 "worker stopped answering: no heartbeat for %.0f s (plugins.%s.heartbeat_timeout); killed", frozen,
+			 r->inst->name);
 		return IH_ERR_FATAL;
 	}
 	if (killed) {

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -33,6 +35,7 @@
 #include "worker/worker.h"
 
 #define IH_W_FD 3
+#define IH_W_BEAT_FD 4
 #define IH_W_FLUSH_ROWS 512
 #define IH_W_FLUSH_BYTES (256u * 1024u)
 #define ROWS_HEAD 12 /* frame length, type, row count */
@@ -66,6 +69,19 @@ static struct {
 } W;
 
 static struct ih_ctx wctx; /* what the plugin gets back; never read */
+
+/* The heartbeat: a byte on fd 4 every half second, from a thread of its own,
+ * for as long as the process runs at all (the host kills a worker whose
+ * beats stop: stopped, deadlocked whole, swapped out). */
+static void *beat_thread(void *arg)
+{
+	struct timespec half = { 0, 500 * 1000 * 1000 };
+
+	(void)arg;
+	while (write(IH_W_BEAT_FD, "b", 1) == 1 || errno == EINTR || errno == EAGAIN)
+		nanosleep(&half, NULL);
+	return NULL;
+}
 
 static void on_term(int sig)
 {
@@ -663,6 +679,21 @@ int ih_worker_main(long parent)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	memset(&j, 0, sizeof j);
+	{
+		pthread_t t;
+		pthread_attr_t ta;
+		sigset_t all, old;
+
+		/* signals are the main thread's (its handlers read its state) */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		pthread_attr_init(&ta);
+		pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &ta, beat_thread, NULL) != 0)
+			ih_warn("cannot start the heartbeat thread: the host may take this worker for frozen");
+		pthread_attr_destroy(&ta);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	ih_wire_reader_init(&W.in, IH_W_FD, IH_WIRE_MAX_HOST_FRAME);
 	ih_log_set_sink(sink);
 	if (read_job(&j, err, sizeof err) != 0)

@@ -20,19 +20,20 @@
  * PATH: fault only while PATH exists (the test turns the fault on and off
  * between cycles); "" = always.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "ingesthost/plugin.h"
 
-enum { CRASH_SEGV = 1, CRASH_ABORT, CRASH_EXIT, CRASH_SPIN, CRASH_HOG, CRASH_GARBLE };
+enum { CRASH_SEGV = 1, CRASH_ABORT, CRASH_EXIT, CRASH_SPIN, CRASH_HOG, CRASH_GARBLE, CRASH_FREEZE };
 
 #ifndef FIXTURE_NAME
 #error FIXTURE_NAME must be defined
 #endif
 #ifndef CRASH_KIND
-#error CRASH_KIND must be defined (CRASH_SEGV, CRASH_ABORT, CRASH_EXIT, CRASH_SPIN, CRASH_HOG or CRASH_GARBLE)
+#error CRASH_KIND must be defined (CRASH_SEGV, CRASH_ABORT, CRASH_EXIT, CRASH_SPIN, CRASH_HOG, CRASH_GARBLE or CRASH_FREEZE)
 #endif
 
 #define HOG_BYTES ((size_t)1 << 30)
@@ -90,6 +91,10 @@ static void fault(ih_ctx *ctx)
 				pause();
 		break;
 	}
+	case CRASH_FREEZE:
+		/* the whole worker stops: no thread of it runs, no heartbeat */
+		raise(SIGSTOP);
+		break;
 	case CRASH_HOG: {
 		char *p = malloc(HOG_BYTES);
 
