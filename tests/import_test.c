@@ -118,6 +118,7 @@ typedef struct rec_log {
 	int ok, bad;
 	long last;
 	char ids[16][40];
+	char why[8][160]; /* the first reasons */
 } rec_log;
 
 static int log_rec(void *ud, json_object *obj, long recno, const char *why)
@@ -127,6 +128,8 @@ static int log_rec(void *ud, json_object *obj, long recno, const char *why)
 
 	l->last = recno;
 	if (obj == NULL) {
+		if (l->bad < 8)
+			snprintf(l->why[l->bad], sizeof l->why[0], "%ld: %s", recno, why);
 		l->bad++;
 		return 0;
 	}
@@ -241,6 +244,257 @@ static void test_stream_edges(void)
 	CU_ASSERT_EQUAL(feed_all(z1, z1n - 6, 64, &l, &fmt, &isgz), IH_JS_TRUNCATED);
 	free(z1);
 	free(z2);
+}
+
+/* feed_all with members set and max_record; err gets the message. */
+static int feed_opts(const void *buf, size_t n, size_t step, const char *const *keys, size_t nkeys, size_t max_record,
+		     rec_log *l, char *err, size_t errlen)
+{
+	ih_js *js = ih_js_new(log_rec, l, max_record);
+	int rc = 0;
+
+	memset(l, 0, sizeof *l);
+	err[0] = '\0';
+	if (keys != NULL)
+		CU_ASSERT_EQUAL(ih_js_set_members(js, keys, nkeys), 0);
+	for (size_t off = 0; off < n && rc == 0; off += step)
+		rc = ih_js_feed(js, (const char *)buf + off, n - off < step ? n - off : step, err, errlen);
+	if (rc == 0)
+		rc = ih_js_finish(js, err, errlen);
+	ih_js_free(js);
+	return rc;
+}
+
+/*
+ * Issue 14, finding 5 (the importer's part): what the stream accepted
+ * before and must not.  Each case below was accepted silently before the
+ * fix: empty array elements were skipped, a partial byte-order mark was
+ * taken for a whole one, zlib data after a gzip member was inflated as if
+ * it were another member.
+ */
+static void test_stream_strict(void)
+{
+	static const char empties[] = "[,,{\"id\":\"a\"},,]";
+	static const char trailing[] = "[{\"id\":\"a\"},\n]";
+	static const char fine[] = "[ {\"id\":\"a\"} , {\"id\":\"b\"} ]";
+	static const char half_bom[] = "\xef\xbb[{\"id\":\"a\"}]";
+	static const char one_bom[] = "\xef{\"id\":\"a\"}\n";
+	static const size_t steps[] = { 1, 3, 1 << 16 };
+	unsigned char both[512], zl[128];
+	size_t z1n, zln = sizeof zl;
+	unsigned char *z1 = gz("{\"id\":\"m1\"}\n", 12, &z1n);
+	rec_log l;
+	char err[256];
+
+	for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+		/* every empty element is a record of its own, unusable: 5 elements */
+		CU_ASSERT_EQUAL(feed_opts(empties, sizeof empties - 1, steps[s], NULL, 0, 0, &l, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(l.ok, 1);
+		CU_ASSERT_EQUAL(l.bad, 4);
+		CU_ASSERT_EQUAL(l.last, 5);
+		CU_ASSERT_STRING_EQUAL(l.why[0], "1: empty array element (a comma with no value before it)");
+		CU_ASSERT(strncmp(l.why[3], "5: empty array element", 22) == 0);
+		CU_ASSERT_EQUAL(feed_opts(trailing, sizeof trailing - 1, steps[s], NULL, 0, 0, &l, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(l.ok, 1);
+		CU_ASSERT_EQUAL(l.bad, 1);
+		CU_ASSERT_EQUAL(l.last, 2);
+		CU_ASSERT_EQUAL(feed_opts(fine, sizeof fine - 1, steps[s], NULL, 0, 0, &l, err, sizeof err), 0);
+		CU_ASSERT(l.ok == 2 && l.bad == 0);
+		CU_ASSERT_EQUAL(feed_opts("[ ]", 3, steps[s], NULL, 0, 0, &l, err, sizeof err), 0);
+		CU_ASSERT(l.ok == 0 && l.bad == 0);
+		/* a byte-order mark is whole or absent */
+		CU_ASSERT_EQUAL(feed_opts(half_bom, sizeof half_bom - 1, steps[s], NULL, 0, 0, &l, err, sizeof err),
+				IH_JS_CORRUPT);
+		expect_in(err, "a partial UTF-8 byte-order mark (2 of its 3 bytes");
+		CU_ASSERT_EQUAL(l.ok, 0);
+		CU_ASSERT_EQUAL(feed_opts(one_bom, sizeof one_bom - 1, steps[s], NULL, 0, 0, &l, err, sizeof err),
+				IH_JS_CORRUPT);
+		CU_ASSERT_EQUAL(l.ok, 0);
+	}
+	/* after a gzip member, only another gzip member: not zlib data... */
+	CU_ASSERT_EQUAL_FATAL(compress2(zl, (uLongf *)&zln, (const Bytef *)"{\"id\":\"zlib\"}\n", 14, 6), Z_OK);
+	memcpy(both, z1, z1n);
+	memcpy(both + z1n, zl, zln);
+	for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+		CU_ASSERT_EQUAL(feed_opts(both, z1n + zln, steps[s], NULL, 0, 0, &l, err, sizeof err), IH_JS_CORRUPT);
+		expect_in(err, "gzip: the data after member 1 is not another gzip member");
+		CU_ASSERT_EQUAL(l.ok, 1);
+		CU_ASSERT_STRING_EQUAL(l.ids[0], "m1");
+	}
+	/* ...nor trailing bytes */
+	memcpy(both + z1n, "\0\0\0\0", 4);
+	CU_ASSERT_EQUAL(feed_opts(both, z1n + 4, 64, NULL, 0, 0, &l, err, sizeof err), IH_JS_CORRUPT);
+	expect_in(err, "is not another gzip member");
+	free(z1);
+}
+
+/*
+ * Duplicate member names where they matter, names holding \u0000 (json-c
+ * cuts a name there, so "id\u0000x" became a second "id"), and the JSON
+ * grammar on every path (json-c alone, even strict, takes NaN and single
+ * quotes).  Every record marked bad here was accepted before the fix.
+ */
+static void test_stream_names(void)
+{
+	static const char *const keys[] = { "id", "prices" };
+	static const struct {
+		const char *text;
+		int ok_with_members, ok_without;
+		const char *why; /* with members, when bad */
+	} cases[] = {
+		{ "{\"id\":\"a\",\"id\":\"b\"}", 0, 0, "the member 'id' appears twice" },
+		{ "{\"id\":\"a\",\"prices\":{\"usd\":\"1.00\",\"usd\":\"9.00\"}}", 0, 0,
+		  "a member name appears twice in prices: \"usd\"" },
+		{ "{\"id\":\"a\",\"prices\":{\"usd\":\"1.00\",\"u\\u0073d\":\"9.00\"}}", 0, 0,
+		  "a member name appears twice in prices: \"u\\u0073d\"" },
+		{ "{\"i\\u0064\":\"a\",\"id\":\"b\"}", 0, 0, "a member name appears twice: \"id\"" },
+		{ "{\"id\\u0000x\":\"a\",\"id\":\"b\"}", 0, 0, "a member name holds \\u0000: \"id\\u0000x\"" },
+		{ "{\"id\":\"a\",\"prices\":{\"usd\\u0000\":\"1.00\"}}", 0, 0, "a member name holds \\u0000 in prices" },
+		/* names the importer never reads: repeated, no harm done -- but
+		 * without members every name matters */
+		{ "{\"id\":\"a\",\"legalities\":{\"x\":1,\"x\":2}}", 1, 0, NULL },
+		{ "{\"id\":\"a\",\"n\":1,\"n\":2}", 1, 0, NULL },
+		{ "{\"id\":\"a\",\"prices\":[{\"k\":1},{\"k\":2}]}", 1, 1, NULL },
+		{ "{\"id\":\"a\",\"prices\":{\"usd\":\"1.00\",\"eur\":\"2.00\"}}", 1, 1, NULL },
+		{ "{\"id\":\"\\ud83d\\ude00\",\"prices\":{\"\\ud800\":1,\"\\udc00\":2}}", 0, 0,
+		  "a member name appears twice in prices" },
+		/* the grammar, whatever the path */
+		{ "{\"id\":\"a\",\"n\":NaN}", 0, 0, "invalid JSON" },
+		{ "{\"i\\u0064\":'a'}", 0, 0, "invalid JSON" },
+		{ "{\"id\":\"a\"} // x", 0, 0, "invalid JSON" },
+	};
+	char line[256], err[256];
+	rec_log l;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int n = snprintf(line, sizeof line, "%s\n", cases[i].text);
+
+		for (size_t step = 1; step <= (size_t)n; step += (size_t)n - 1) {
+			CU_ASSERT_EQUAL(feed_opts(line, (size_t)n, step, keys, 2, 0, &l, err, sizeof err), 0);
+			if (l.ok != cases[i].ok_with_members)
+				printf("\n  members: %s: ok %d, bad %d %s\n", cases[i].text, l.ok, l.bad, l.why[0]);
+			CU_ASSERT_EQUAL(l.ok, cases[i].ok_with_members);
+			if (cases[i].why != NULL && l.bad == 1)
+				expect_in(l.why[0], cases[i].why);
+			CU_ASSERT_EQUAL(feed_opts(line, (size_t)n, step, NULL, 0, 0, &l, err, sizeof err), 0);
+			if (l.ok != cases[i].ok_without)
+				printf("\n  no members: %s: ok %d, bad %d %s\n", cases[i].text, l.ok, l.bad, l.why[0]);
+			CU_ASSERT_EQUAL(l.ok, cases[i].ok_without);
+		}
+	}
+	/* ih_skim_names on its own: the offset of the second name */
+	{
+		const char *t = "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}";
+		size_t at = 0;
+
+		CU_ASSERT_EQUAL(ih_skim_names(t, strlen(t), NULL, 0, &at), IH_SKIM_NAMES_DUP);
+		CU_ASSERT_EQUAL(at, 18);
+		CU_ASSERT_EQUAL(ih_skim_names(t, strlen(t), keys, 2, &at), IH_SKIM_OK);
+	}
+	/* many names in one object: the sorted path */
+	{
+		char big[4096];
+		size_t n = 0, at;
+
+		n += (size_t)snprintf(big + n, sizeof big - n, "{");
+		for (int k = 0; k < 200; k++)
+			n += (size_t)snprintf(big + n, sizeof big - n, "%s\"k%d\":%d", k ? "," : "", k, k);
+		n += (size_t)snprintf(big + n, sizeof big - n, "}");
+		CU_ASSERT_EQUAL(ih_skim_names(big, n, NULL, 0, &at), IH_SKIM_OK);
+		memcpy(big + n - 1, ",\"k77\":0}", 9);
+		n += 8;
+		CU_ASSERT_EQUAL(ih_skim_names(big, n, NULL, 0, &at), IH_SKIM_NAMES_DUP);
+		CU_ASSERT_EQUAL(at, n - 8);
+	}
+}
+
+/*
+ * Issue 14, finding 7: max_record on every path (a whole line inside one
+ * feed skipped it before), and the array splitter's depth.  Its counter
+ * was an int that 2^31 unclosed '[' overflowed (UBSan); it is a long long
+ * now, bounded by the decompressed bytes (ih_js_set_max_bytes, 64 GiB by
+ * default), and an element deeper than IH_JS_MAX_DEPTH is unusable at
+ * once, its bytes no longer buffered, the elements after it still read.
+ */
+static void test_stream_bounds(void)
+{
+	static const char *const keys[] = { "id" };
+	char line[256], deep[512], err[256];
+	size_t n, d = 0;
+	rec_log l;
+
+	/* a 100-byte line against a 64-byte max_record: whole or in pieces */
+	n = (size_t)snprintf(line, sizeof line, "{\"id\":\"a\",\"pad\":\"%080d\"}\n{\"id\":\"b\"}\n", 0);
+	for (size_t step = 1; step <= n; step += n - 1) {
+		CU_ASSERT_EQUAL(feed_opts(line, n, step, keys, 1, 64, &l, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(l.ok, 1);
+		CU_ASSERT_EQUAL(l.bad, 1);
+		CU_ASSERT_STRING_EQUAL(l.why[0], "1: record longer than 64 bytes");
+		CU_ASSERT_STRING_EQUAL(l.ids[0], "b");
+	}
+	/* an element 65 deep, then a good one */
+	deep[d++] = '[';
+	for (int k = 0; k < IH_JS_MAX_DEPTH + 1; k++)
+		deep[d++] = '[';
+	for (int k = 0; k < IH_JS_MAX_DEPTH + 1; k++)
+		deep[d++] = ']';
+	d += (size_t)snprintf(deep + d, sizeof deep - d, ",{\"id\":\"after\"}]");
+	for (size_t step = 1; step <= d; step += d - 1) {
+		CU_ASSERT_EQUAL(feed_opts(deep, d, step, keys, 1, 0, &l, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(l.bad, 1);
+		CU_ASSERT_STRING_EQUAL(l.why[0], "1: invalid JSON: nested deeper than 64 levels");
+		CU_ASSERT_EQUAL(l.ok, 1);
+		CU_ASSERT_STRING_EQUAL(l.ids[0], "after");
+	}
+	/* 64 deep is fine for the splitter (the skimmer's bound is the same) */
+	d = 0;
+	deep[d++] = '[';
+	for (int k = 0; k < IH_JS_MAX_DEPTH; k++)
+		deep[d++] = '[';
+	for (int k = 0; k < IH_JS_MAX_DEPTH; k++)
+		deep[d++] = ']';
+	deep[d++] = ']';
+	CU_ASSERT_EQUAL(feed_opts(deep, d, 7, NULL, 0, 0, &l, err, sizeof err), 0);
+	CU_ASSERT(l.ok == 1 && l.bad == 0);
+}
+
+/* The decompressed bytes are bounded: a gzip bomb stops with the limit's name. */
+static void test_stream_max_bytes(void)
+{
+	size_t plain_n = 4 << 20, zn;
+	char *plain = malloc(plain_n), err[256];
+	unsigned char *z;
+	ih_js *js;
+	rec_log l;
+	int rc = 0;
+
+	CU_ASSERT_FATAL(plain != NULL);
+	memset(plain, '\n', plain_n);
+	memcpy(plain, "{\"id\":\"a\"}", 10);
+	z = gz(plain, plain_n, &zn);
+	CU_ASSERT(zn < plain_n / 100); /* a bomb: 4 MiB from a few KB */
+	memset(&l, 0, sizeof l);
+	js = ih_js_new(log_rec, &l, 0);
+	ih_js_set_max_bytes(js, 1 << 20, "import.max_decompressed_bytes");
+	for (size_t off = 0; off < zn && rc == 0; off += 512)
+		rc = ih_js_feed(js, z + off, zn - off < 512 ? zn - off : 512, err, sizeof err);
+	if (rc == 0)
+		rc = ih_js_finish(js, err, sizeof err);
+	CU_ASSERT_EQUAL(rc, IH_JS_TOOBIG);
+	expect_in(err, "larger than 1048576 bytes (import.max_decompressed_bytes)");
+	CU_ASSERT(ih_js_bytes_out(js) <= 1 << 20);
+	CU_ASSERT_EQUAL(ih_js_finish(js, NULL, 0), IH_JS_TOOBIG); /* sticky */
+	ih_js_free(js);
+	/* under the limit, the same bytes are fine */
+	memset(&l, 0, sizeof l);
+	js = ih_js_new(log_rec, &l, 0);
+	ih_js_set_max_bytes(js, plain_n, "import.max_decompressed_bytes");
+	CU_ASSERT_EQUAL(ih_js_feed(js, z, zn, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(ih_js_finish(js, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(l.ok, 1);
+	ih_js_free(js);
+	free(z);
+	free(plain);
 }
 
 /* The skimmer accepts exactly what json-c accepts, on objects. */
@@ -1043,6 +1297,10 @@ int main(void)
 		{ "every format, fed in pieces from 1 byte", test_stream_pieces },
 		{ "BOM, CRLF, strings, truncation, gzip members", test_stream_edges },
 		{ "the skimmer's grammar against json-c", test_skim_grammar },
+		{ "strict: empty elements, partial BOM, data after a gzip member", test_stream_strict },
+		{ "member names: repeated, holding NUL; the grammar on every path", test_stream_names },
+		{ "max_record on every path; depth bounded", test_stream_bounds },
+		{ "decompressed bytes bounded", test_stream_max_bytes },
 		CU_TEST_INFO_NULL,
 	};
 	CU_TestInfo import[] = {

@@ -414,6 +414,8 @@ int ih_import_scryfall(PGconn *c, int marketplace_id, const ih_import_opts *o, i
 	if (rc != 0)
 		return rc;
 	x.js = ih_js_new(on_record, &x, 0);
+	if (x.js != NULL)
+		ih_js_set_max_bytes(x.js, o->max_decompressed_bytes, "import.max_decompressed_bytes");
 	if (x.js != NULL && ih_js_set_members(x.js, card_members, sizeof card_members / sizeof card_members[0]) != 0) {
 		ih_js_free(x.js);
 		x.js = NULL;

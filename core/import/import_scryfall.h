@@ -33,6 +33,8 @@ typedef struct ih_import_opts {
 	int progress;             /* 1: a progress line on stderr (the caller checks isatty) */
 	const char *user_agent;   /* for url; NULL: "ingesthost/VERSION" */
 	int write_mode;           /* IH_IMPORT_WRITE_*: for the benchmark */
+	long long max_decompressed_bytes; /* import.max_decompressed_bytes: the import stops
+					   * with an error past it; <= 0: 64 GiB */
 } ih_import_opts;
 
 /*

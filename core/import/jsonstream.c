@@ -11,6 +11,7 @@
 
 #define ZOUT_SIZE (256 * 1024)
 #define DEFAULT_MAX_RECORD (16u * 1024 * 1024)
+#define DEFAULT_MAX_OUT (64LL * 1024 * 1024 * 1024)
 
 struct ih_js {
 	ih_js_record_fn fn;
@@ -29,8 +30,17 @@ struct ih_js {
 	char *rec;               /* the record being gathered */
 	size_t len, cap;
 	int overlong;
+	int too_deep;            /* the array element nests deeper than IH_JS_MAX_DEPTH */
 	long recno;              /* records (array) or lines (JSONL) finished */
-	int depth, in_str, esc, in_elem, closed;
+	/* array splitting; depth is bounded by the bytes seen (at most
+	 * max_out), so it cannot overflow */
+	long long depth;
+	int in_str, esc, in_elem, closed;
+	int after_comma;         /* the last element ended with ',': another must follow */
+	long members;            /* gzip members ended */
+	long long member_out;    /* bytes out of the current gzip member */
+	long long max_out;       /* cap on decompressed bytes */
+	const char *max_out_name;
 	json_tokener *tok;
 	const char *const *keys;  /* members to build, or NULL for all */
 	size_t nkeys;
@@ -51,13 +61,22 @@ ih_js *ih_js_new(ih_js_record_fn fn, void *ud, size_t max_record)
 	js->fn = fn;
 	js->ud = ud;
 	js->max_record = max_record ? max_record : DEFAULT_MAX_RECORD;
+	js->max_out = DEFAULT_MAX_OUT;
 	js->gz = -1;
-	js->tok = json_tokener_new();
+	js->tok = json_tokener_new_ex(IH_JS_MAX_DEPTH); /* the skimmer's bound too */
 	if (js->tok == NULL) {
 		free(js);
 		return NULL;
 	}
+	/* the skimmer checks the grammar first; strict all the same */
+	json_tokener_set_flags(js->tok, JSON_TOKENER_STRICT);
 	return js;
+}
+
+void ih_js_set_max_bytes(ih_js *js, long long max_out, const char *name)
+{
+	js->max_out = max_out > 0 ? max_out : DEFAULT_MAX_OUT;
+	js->max_out_name = name;
 }
 
 void ih_js_free(ih_js *js)
@@ -83,7 +102,7 @@ static int fail(ih_js *js, int code, const char *fmt, const char *detail)
 
 static int rec_append(ih_js *js, const char *p, size_t n)
 {
-	if (n == 0 || js->overlong)
+	if (n == 0 || js->overlong || js->too_deep)
 		return 0;
 	if (js->len + n > js->max_record) {
 		js->overlong = 1;
@@ -151,10 +170,37 @@ static json_object *full_parse(ih_js *js, const char *p, size_t n, char *why, si
 	return obj;
 }
 
+/* A member-name problem of ih_skim_names as a reason; 1 when there is one. */
+static int names_problem(int rc, const char *p, size_t n, size_t at, const char *inside, char *why, size_t whylen)
+{
+	size_t e = at + 1;
+
+	if (rc == IH_SKIM_OK)
+		return 0;
+	while (e < n && e - at < 48 && p[e] != '"')
+		e += p[e] == '\\' ? 2 : 1;
+	if (e > n)
+		e = n;
+	if (rc == IH_SKIM_NAMES_DUP)
+		snprintf(why, whylen, "a member name appears twice%s%s: %.*s\"", inside ? " in " : "", inside ? inside : "",
+			 (int)(e - at), p + at);
+	else if (rc == IH_SKIM_NAMES_NUL)
+		snprintf(why, whylen, "a member name holds \\u0000%s%s: %.*s\"", inside ? " in " : "", inside ? inside : "",
+			 (int)(e - at), p + at);
+	else
+		snprintf(why, whylen, "out of memory");
+	return 1;
+}
+
 /*
- * Parse one record: the whole text checked by the skimmer and only the
- * chosen members built by json-c (when members are set and the record is
- * an object), else json-c on everything.  NULL with why when unusable;
+ * Parse one record.  The skimmer checks the whole text against the JSON
+ * grammar first (json-c, even strict, takes comments, single quotes and
+ * NaN); then only the chosen members are built by json-c (when members are
+ * set, the record is an object and no top-level name holds an escape),
+ * else json-c builds everything.  Member names that matter (ih_skim_names:
+ * the chosen ones, every name inside their values; every name when no
+ * members are set) must not repeat or hold \u0000, since json-c would keep
+ * the last copy, or cut the name, silently.  NULL with why when unusable;
  * *incomplete when it is a valid start cut short.
  */
 static json_object *parse_record(ih_js *js, const char *p, size_t n, char *why, size_t whylen, int *incomplete)
@@ -162,7 +208,7 @@ static json_object *parse_record(ih_js *js, const char *p, size_t n, char *why, 
 	size_t k = 0, at = 0, len = 1;
 	const char *what;
 	json_object *obj;
-	int rc;
+	int rc, dup = -1, use_keys;
 
 	*incomplete = 0;
 	why[0] = '\0';
@@ -172,11 +218,14 @@ static json_object *parse_record(ih_js *js, const char *p, size_t n, char *why, 
 		snprintf(why, whylen, "record longer than %zu bytes", js->max_record);
 		return NULL;
 	}
+	if (js->too_deep) {
+		snprintf(why, whylen, "invalid JSON: nested deeper than %d levels", IH_JS_MAX_DEPTH);
+		return NULL;
+	}
 	while (k < n && is_space((unsigned char)p[k]))
 		k++;
-	if (js->keys == NULL || k >= n || p[k] != '{')
-		return full_parse(js, p, n, why, whylen, incomplete);
-	rc = ih_skim(p, n, js->keys, js->nkeys, js->spans, &at, &what);
+	use_keys = js->keys != NULL && k < n && p[k] == '{';
+	rc = ih_skim_ex(p, n, use_keys ? js->keys : NULL, use_keys ? js->nkeys : 0, js->spans, &dup, &at, &what);
 	if (rc == IH_SKIM_INCOMPLETE) {
 		*incomplete = 1;
 		snprintf(why, whylen, "invalid JSON: the value is cut short");
@@ -186,8 +235,26 @@ static json_object *parse_record(ih_js *js, const char *p, size_t n, char *why, 
 		snprintf(why, whylen, "invalid JSON: %s at byte %zu", what, at);
 		return NULL;
 	}
-	if (rc == IH_SKIM_ESCAPED_KEY)
+	if (dup >= 0) {
+		snprintf(why, whylen, "the member '%s' appears twice", js->keys[dup]);
+		return NULL;
+	}
+	if (!use_keys || rc == IH_SKIM_ESCAPED_KEY) {
+		rc = ih_skim_names(p, n, use_keys ? js->keys : NULL, use_keys ? js->nkeys : 0, &at);
+		if (names_problem(rc, p, n, at, NULL, why, whylen))
+			return NULL;
 		return full_parse(js, p, n, why, whylen, incomplete);
+	}
+	/* the names inside the chosen members' values */
+	for (size_t m = 0; m < js->nkeys; m++) {
+		const char *v = p + js->spans[m].start;
+
+		if (js->spans[m].len == 0 || (*v != '{' && *v != '['))
+			continue;
+		rc = ih_skim_names(v, js->spans[m].len, NULL, 0, &at);
+		if (names_problem(rc, v, js->spans[m].len, at, js->keys[m], why, whylen))
+			return NULL;
+	}
 	/* the chosen members, as one small object */
 	for (size_t m = 0; m < js->nkeys; m++)
 		len += strlen(js->keys[m]) + 4 + js->spans[m].len;
@@ -234,6 +301,7 @@ static int deliver(ih_js *js, const char *p, size_t n, long recno, int *incomple
 	json_object_put(obj);
 	js->len = 0;
 	js->overlong = 0;
+	js->too_deep = 0;
 	if (stop)
 		return fail(js, IH_JS_STOP, "stopped%s", "");
 	return 0;
@@ -255,7 +323,10 @@ static int text_jsonl(ih_js *js, const char *p, size_t n)
 
 			while (k < seg && is_space((unsigned char)p[k]))
 				k++;
-			rc = k < seg ? deliver(js, p, seg, js->recno, &incomplete) : 0;
+			if (seg > js->max_record)
+				js->overlong = 1; /* the same bound as a line gathered from pieces */
+			rc = k < seg || js->overlong ? deliver(js, p, seg, js->recno, &incomplete) : 0;
+			js->overlong = 0;
 		} else {
 			rc = rec_append(js, p, seg);
 			if (rc == 0) {
@@ -277,7 +348,20 @@ static int text_jsonl(ih_js *js, const char *p, size_t n)
 	return 0;
 }
 
-/* A JSON array: split into elements by depth, outside strings. */
+/* An element with nothing in it ("[,", ",,", ",]"): an unusable record. */
+static int empty_element(ih_js *js)
+{
+	int stop = js->fn(js->ud, NULL, ++js->recno, "empty array element (a comma with no value before it)");
+
+	return stop ? fail(js, IH_JS_STOP, "stopped%s", "") : 0;
+}
+
+/*
+ * A JSON array: split into elements by depth, outside strings.  Strict
+ * about the commas between elements: an empty element ("[,", ",,", or a
+ * trailing ",]") is a record of its own, reported unusable, so the
+ * element numbers stay those of the array.
+ */
 static int text_array(ih_js *js, const char *p, size_t n)
 {
 	size_t i = 0, start = 0;
@@ -308,11 +392,19 @@ static int text_array(ih_js *js, const char *p, size_t n)
 			continue;
 		}
 		if (!js->in_elem) {
-			if (is_space(c) || c == ',') {
+			if (is_space(c)) {
 				i++;
 				continue;
 			}
-			if (c == ']' && js->depth == 0) {
+			if (c == ',' || (c == ']' && js->after_comma)) {
+				if ((rc = empty_element(js)) != 0)
+					return rc;
+				js->after_comma = c == ',';
+				js->closed = c == ']';
+				i++;
+				continue;
+			}
+			if (c == ']') { /* "[]", or the end after an element */
 				js->closed = 1;
 				i++;
 				continue;
@@ -327,16 +419,22 @@ static int text_array(ih_js *js, const char *p, size_t n)
 			if (rc != 0)
 				return rc;
 			js->in_elem = 0;
+			js->after_comma = c == ',';
 			js->closed = c == ']';
 			i++;
 			continue;
 		}
-		if (c == '"')
+		if (c == '"') {
 			js->in_str = 1;
-		else if (c == '{' || c == '[')
-			js->depth++;
-		else if ((c == '}' || c == ']') && js->depth > 0)
+		} else if (c == '{' || c == '[') {
+			if (++js->depth > IH_JS_MAX_DEPTH && !js->too_deep) {
+				/* hopeless: keep counting to find its end, buffer no more */
+				js->too_deep = 1;
+				js->len = 0;
+			}
+		} else if ((c == '}' || c == ']') && js->depth > 0) {
 			js->depth--;
+		}
 		i++;
 	}
 	if (js->in_elem)
@@ -349,12 +447,25 @@ static int text(ih_js *js, const char *p, size_t n)
 {
 	static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
 
+	if ((long long)n > js->max_out - js->out) {
+		char d[96];
+
+		snprintf(d, sizeof d, "%lld bytes (%s)", js->max_out,
+			 js->max_out_name != NULL ? js->max_out_name : "the stream's limit");
+		return fail(js, IH_JS_TOOBIG, "the decompressed input is larger than %s: stopped", d);
+	}
 	js->out += (long long)n;
+	js->member_out += (long long)n;
 	while (js->fmt == IH_JS_UNKNOWN && n > 0) {
 		unsigned char c = (unsigned char)*p;
 
 		if (js->text_pos < 3 && js->bom == js->text_pos && c == bom[js->bom]) {
 			js->bom++;
+		} else if (js->bom > 0 && js->bom < 3) {
+			char d[64];
+
+			snprintf(d, sizeof d, "%d of its 3 bytes, then 0x%02x", js->bom, c);
+			return fail(js, IH_JS_CORRUPT, "a partial UTF-8 byte-order mark (%s): not UTF-8 JSON", d);
 		} else if (c == '[') {
 			js->fmt = IH_JS_ARRAY;
 		} else if (c == '{') {
@@ -392,8 +503,11 @@ static int inflate_bytes(ih_js *js, const unsigned char *p, size_t n)
 		if (js->z_ended) {
 			if (js->z.avail_in == 0)
 				break;
-			inflateReset(&js->z); /* another gzip member follows */
+			/* only another gzip member may follow (what `cat a.gz b.gz`
+			 * gives); not a zlib or raw stream, nor trailing bytes */
+			inflateReset2(&js->z, 15 + 16);
 			js->z_ended = 0;
+			js->member_out = 0;
 		}
 		js->z.next_out = js->zout;
 		js->z.avail_out = ZOUT_SIZE;
@@ -404,7 +518,14 @@ static int inflate_bytes(ih_js *js, const unsigned char *p, size_t n)
 			return rc;
 		if (zr == Z_STREAM_END) {
 			js->z_ended = 1;
+			js->members++;
 			more_out = 0;
+		} else if (zr == Z_DATA_ERROR && js->members > 0 && js->member_out == 0 && got == 0) {
+			js->err = IH_JS_CORRUPT;
+			snprintf(js->errmsg, sizeof js->errmsg,
+				 "gzip: the data after member %ld is not another gzip member (%s): a zlib stream, or trailing "
+				 "bytes", js->members, js->z.msg != NULL ? js->z.msg : "bad header");
+			return js->err;
 		} else if (zr == Z_BUF_ERROR) {
 			if (got == 0)
 				break;
@@ -438,7 +559,7 @@ int ih_js_feed(ih_js *js, const void *data, size_t n, char *err, size_t errlen)
 			js->gz = two[0] == 0x1f && two[1] == 0x8b;
 			if (js->gz) {
 				js->zout = malloc(ZOUT_SIZE);
-				if (js->zout == NULL || inflateInit2(&js->z, 15 + 32) != Z_OK)
+				if (js->zout == NULL || inflateInit2(&js->z, 15 + 16) != Z_OK)
 					rc = fail(js, IH_JS_NOMEM, "gzip: out of memory%s", "");
 				else
 					js->z_init = 1;

@@ -12,7 +12,17 @@
  *
  * Memory is flat: a fixed inflate window and output buffer, and one record
  * buffer that grows to the longest record, capped by max_record (a longer
- * record is reported as unusable and skipped).  One thread at a time.
+ * record is reported as unusable and skipped, however it arrived).  The
+ * decompressed bytes are capped too (ih_js_set_max_bytes, 64 GiB unless
+ * set), which also bounds every counter.  One thread at a time.
+ *
+ * Strict where leniency would hide damage: every record is checked against
+ * the JSON grammar (RFC 8259) before json-c builds it; a member name that
+ * matters (ih_js_set_members) must not repeat or hold \u0000; a byte-order
+ * mark is whole or absent; between array elements exactly one comma (an
+ * empty element, "[,{...},]", is an unusable record of its own); after a
+ * gzip member only another gzip member may follow (not zlib data, not
+ * trailing bytes: the stream is corrupt).
  */
 #ifndef IH_JSONSTREAM_H
 #define IH_JSONSTREAM_H
@@ -24,8 +34,12 @@ enum {
 	IH_JS_STOP = -1,      /* the callback asked to stop */
 	IH_JS_CORRUPT = -2,   /* bad gzip data, or neither a JSON array nor JSONL */
 	IH_JS_TRUNCATED = -3, /* the stream ended early (gzip, array or last line) */
-	IH_JS_NOMEM = -4
+	IH_JS_NOMEM = -4,
+	IH_JS_TOOBIG = -5     /* more decompressed bytes than ih_js_set_max_bytes allows */
 };
+
+/* An array element nesting deeper than this is unusable (the skimmer's own bound). */
+#define IH_JS_MAX_DEPTH 64
 
 typedef enum ih_js_format {
 	IH_JS_UNKNOWN = 0,
@@ -51,9 +65,18 @@ void ih_js_free(ih_js *js);
  * Build only these top-level members of object records (keys borrowed,
  * must outlive the stream); the rest of each record is still checked
  * against the JSON grammar, so invalid JSON anywhere is still reported.
- * 0 or IH_JS_NOMEM.
+ * A record naming one of them twice, or with a name repeated in an object
+ * inside their values, is unusable; without members, a name repeated in
+ * any object of the record is.  0 or IH_JS_NOMEM.
  */
 int ih_js_set_members(ih_js *js, const char *const *keys, size_t nkeys);
+
+/*
+ * At most max_out decompressed bytes (<= 0: 64 GiB); beyond, feed stops
+ * with IH_JS_TOOBIG and a message naming `name` (borrowed; the config key,
+ * say), or "the stream's limit".
+ */
+void ih_js_set_max_bytes(ih_js *js, long long max_out, const char *name);
 
 /*
  * Push n bytes.  Calls the callback for every record they complete.
