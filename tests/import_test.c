@@ -1181,7 +1181,7 @@ static void test_download(void)
 
 	CU_ASSERT_EQUAL(ih_import_find_default_cards(base, NULL, url, sizeof url, upd, sizeof upd, &size, err, sizeof err), 0);
 	CU_ASSERT(strstr(url, "/default-cards.jsonl.gz") != NULL);
-	CU_ASSERT_STRING_EQUAL(upd, "2026-09-22T09:05:44.323+00:00");
+	CU_ASSERT_STRING_EQUAL(upd, "2026-09-22T09:05:44.323Z"); /* checked, in UTC */
 	/* the API library call, then the whole command */
 	wipe();
 	o.url = url;
@@ -1208,6 +1208,154 @@ static void test_download(void)
 	CU_ASSERT_NOT_EQUAL(ih_import_find_default_cards("http://example.com", NULL, url, sizeof url, upd, sizeof upd,
 							 &size, err, sizeof err), 0);
 	CU_ASSERT(strstr(err, "loopback") != NULL);
+	srv_stop(d);
+}
+
+/* Serve a bulk data list whose default_cards entry is `entry` (JSON members,
+ * "@BASE@" replaced by the server's root). */
+static void set_list(const char *entry)
+{
+	char e[1024], *at, *out;
+	const char *p = entry;
+
+	out = e;
+	while ((at = strstr(p, "@BASE@")) != NULL) {
+		memcpy(out, p, (size_t)(at - p));
+		out += at - p;
+		out += sprintf(out, "%s", g_srv.base);
+		p = at + 6;
+	}
+	strcpy(out, p);
+	free(g_srv.list);
+	g_srv.list = malloc(strlen(e) + 128);
+	sprintf(g_srv.list, "{\"object\":\"list\",\"has_more\":false,\"data\":[{\"object\":\"bulk_data\",%s}]}", e);
+	g_srv.list_len = strlen(g_srv.list);
+}
+
+/*
+ * Issue 14, findings 2, 3, 5 and 7 for --download: the list's updated_at
+ * is the snapshot time only when it lies between 2010-01-01 and now + 1
+ * day (else the import's own start time, and a warning); the download URI
+ * is https or on the list's own scheme, host and port; the list is strict
+ * JSON; no string it reads may hold a NUL.  Before the fix every bad case
+ * below was taken as it came: the snapshots of the binary run were stamped
+ * in the year 294276 (or 1970), the URIs to 127.0.0.2 and localhost were
+ * returned, and the NUL-cut and duplicated lists were read.
+ */
+static void test_download_checks(void)
+{
+	static const char *const bad_times[] = { "294276-01-01T00:00:00Z", "1970-01-01", "epoch",
+						 "2009-12-31T23:59:59Z", "2026-02-30T00:00:00Z", "infinity" };
+	struct MHD_Daemon *d;
+	char url[512], upd[64], err[512], conf[256], why[160], out[64], entry[512];
+	const char *bin = IH_TOP_BUILDDIR "/ingesthost";
+	long long size, now = 1790000000; /* 2026-09-21T14:13:20Z */
+
+	/* the time check on its own, against a fixed now */
+	CU_ASSERT_EQUAL(ih_import_check_time("2026-09-22T09:05:44.323+00:00", now, out, sizeof out, why, sizeof why), 0);
+	CU_ASSERT_STRING_EQUAL(out, "2026-09-22T09:05:44.323Z");
+	CU_ASSERT_EQUAL(ih_import_check_time("2026-09-22T11:05:44-02:00", now, out, sizeof out, why, sizeof why), 0);
+	CU_ASSERT_STRING_EQUAL(out, "2026-09-22T13:05:44Z");
+	CU_ASSERT_EQUAL(ih_import_check_time("2010-01-01T00:00:00Z", now, out, sizeof out, why, sizeof why), 0);
+	CU_ASSERT_EQUAL(ih_import_check_time("2009-12-31T23:59:59.999Z", now, out, sizeof out, why, sizeof why), -1);
+	expect_in(why, "before 2010-01-01");
+	CU_ASSERT_EQUAL(ih_import_check_time("2026-09-22T14:13:20Z", now, out, sizeof out, why, sizeof why), 0);
+	CU_ASSERT_EQUAL(ih_import_check_time("2026-09-22T14:13:20.001Z", now, out, sizeof out, why, sizeof why), -1);
+	CU_ASSERT_EQUAL(ih_import_check_time("2026-09-22T14:13:21Z", now, out, sizeof out, why, sizeof why), -1);
+	expect_in(why, "more than a day ahead of now");
+	CU_ASSERT_EQUAL(ih_import_check_time("2024-02-29T00:00:00Z", now, out, sizeof out, why, sizeof why), 0);
+	CU_ASSERT_EQUAL(ih_import_check_time("2025-02-29T00:00:00Z", now, out, sizeof out, why, sizeof why), -1);
+	CU_ASSERT_EQUAL(ih_import_check_time("2026-09-22T09:05:44", now, out, sizeof out, why, sizeof why), -1);
+	for (size_t i = 0; i < sizeof bad_times / sizeof bad_times[0]; i++)
+		CU_ASSERT_EQUAL(ih_import_check_time(bad_times[i], now, out, sizeof out, why, sizeof why), -1);
+
+	if (ih_test_conninfo_or_skip("download checks") == NULL)
+		return;
+	d = srv_start();
+	CU_ASSERT_FATAL(d != NULL);
+	write_conf("checks.conf", g_conninfo, g_srv.base);
+	snprintf(conf, sizeof conf, "%s/checks.conf", g_dir);
+
+	/* a time out of range: the import's own start time, and why */
+	for (size_t i = 0; i < 3; i++) {
+		char cmd[1024], *log;
+		size_t n;
+
+		snprintf(entry, sizeof entry, "\"type\":\"default_cards\",\"updated_at\":\"%s\","
+			 "\"jsonl_download_uri\":\"@BASE@/default-cards.jsonl.gz\"", bad_times[i]);
+		set_list(entry);
+		CU_ASSERT_EQUAL(ih_import_find_default_cards(g_srv.base, NULL, url, sizeof url, upd, sizeof upd, &size, err,
+							     sizeof err), 0);
+		CU_ASSERT_STRING_EQUAL(upd, "");
+		wipe();
+		pgt_exec(g_c, "CREATE TEMP TABLE IF NOT EXISTS t0 (t timestamptz); TRUNCATE t0; INSERT INTO t0 VALUES (now())");
+		snprintf(cmd, sizeof cmd, "'%s' -c '%s' import scryfall --download 2> '%s/checks.err'", bin, conf, g_dir);
+		CU_ASSERT_EQUAL(sh("%s%s", cmd, ""), 0);
+		snprintf(cmd, sizeof cmd, "%s/checks.err", g_dir);
+		log = slurp(cmd, &n);
+		CU_ASSERT_FATAL(log != NULL);
+		expect_in(log, "the bulk data list's updated_at is not usable as the snapshot time");
+		expect_in(log, bad_times[i]);
+		free(log);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 16);
+		CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE time >= (SELECT t FROM t0) - interval '1 second' "
+				  "AND time <= now()"), 16);
+	}
+
+	/* the download must stay on the list's origin, or be https */
+	{
+		static const char *const refused[] = { "http://127.0.0.2:%s/default-cards.jsonl.gz",
+						       "http://localhost:%s/default-cards.jsonl.gz",
+						       "http://127.0.0.1:6379/default-cards.jsonl.gz",
+						       "ftp://127.0.0.1:%s/x", "not a url" };
+		const char *port = strrchr(g_srv.base, ':') + 1;
+
+		for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+			char uri[256];
+
+			snprintf(uri, sizeof uri, refused[i], port);
+			snprintf(entry, sizeof entry, "\"type\":\"default_cards\",\"jsonl_download_uri\":\"%s\"", uri);
+			set_list(entry);
+			CU_ASSERT_EQUAL(ih_import_find_default_cards(g_srv.base, NULL, url, sizeof url, upd, sizeof upd, &size,
+								     err, sizeof err), -1);
+			expect_in(err, "download URI");
+			CU_ASSERT_STRING_EQUAL(url, "");
+		}
+		set_list("\"type\":\"default_cards\",\"jsonl_download_uri\":\"https://data.scryfall.invalid/x.jsonl.gz\"");
+		CU_ASSERT_EQUAL(ih_import_find_default_cards(g_srv.base, NULL, url, sizeof url, upd, sizeof upd, &size, err,
+							     sizeof err), 0);
+		CU_ASSERT_STRING_EQUAL(url, "https://data.scryfall.invalid/x.jsonl.gz");
+		CU_ASSERT_EQUAL(ih_import_download_allowed("http://127.0.0.1:80/bulk-data", "HTTP://127.0.0.1/f", err,
+							   sizeof err), 0);
+	}
+
+	/* strict JSON; no NUL in what is read */
+	{
+		static const char *const lists[] = {
+			"{\"data\":[],\"data\":[{\"type\":\"default_cards\",\"jsonl_download_uri\":\"@BASE@/d\"}]}",
+			"{\"data\":[{\"type\":\"default_cards\",\"type\":\"x\",\"jsonl_download_uri\":\"@BASE@/d\"}]}",
+			"{\"data\":[{\"type\":\"default_cards\",\"jsonl_download_uri\":\"@BASE@/d\",}]}",
+			"{\"data\":[{\"type\":'default_cards',\"jsonl_download_uri\":\"@BASE@/d\"}]}",
+			"{\"data\":[{\"type\":\"default_cards\\u0000x\",\"jsonl_download_uri\":\"@BASE@/d\"}]}",
+			"{\"data\":[{\"type\":\"default_cards\",\"jsonl_download_uri\":\"@BASE@/d\\u0000x\"}]}",
+		};
+
+		for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+			char *at;
+
+			free(g_srv.list);
+			g_srv.list = malloc(1024);
+			strcpy(g_srv.list, lists[i]);
+			at = strstr(g_srv.list, "@BASE@");
+			memmove(at + strlen(g_srv.base), at + 6, strlen(at + 6) + 1);
+			memcpy(at, g_srv.base, strlen(g_srv.base));
+			g_srv.list_len = strlen(g_srv.list);
+			CU_ASSERT_EQUAL(ih_import_find_default_cards(g_srv.base, NULL, url, sizeof url, upd, sizeof upd, &size,
+								     err, sizeof err), -1);
+			if (*url)
+				printf("\n  list %zu taken: %s\n", i, url);
+		}
+	}
 	srv_stop(d);
 }
 
@@ -1316,6 +1464,7 @@ int main(void)
 		{ "one price out of numeric(12,2) among 2,000 cards: the price rejected, not the chunk", test_bad_price_alone },
 		{ "--download from a local responder", test_download },
 		{ "--download: a redirect is checked before it is followed", test_download_redirects },
+		{ "--download: updated_at in range, the URI on the list's origin, a strict list", test_download_checks },
 		CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {

@@ -30,10 +30,34 @@ int imp_stream_url(const char *url, const char *user_agent, int (*sink)(void *ud
  * --download: GET {base_url}/bulk-data (at most 4 MiB), take the
  * `default_cards` entry, and write its jsonl_download_uri (else
  * download_uri) into url, its updated_at into updated_at (may be empty)
- * and its size, when given, into *size.  https only, or http to loopback.
+ * (checked, below) and its size, when given, into *size.  https only, or
+ * http to loopback.
  * Returns 0, or -1 with err.  Any one thread.
  */
 int ih_import_find_default_cards(const char *base_url, const char *user_agent, char *url, size_t urllen,
 				 char *updated_at, size_t ulen, long long *size, char *err, size_t errlen);
+
+/*
+ * What ih_import_find_default_cards checks of the list (issue 14):
+ *
+ * - The list is strict JSON (the skimmer's grammar, no member name twice
+ *   in any object, no NUL in the strings it reads).
+ * - The download URI is https, or on the list's own scheme, host and port:
+ *   a list must not point the download at another (loopback) service.
+ *   ih_import_download_allowed: 0, or -1 with why in err.
+ * - updated_at becomes the snapshot time only when it is an RFC 3339 time
+ *   between 2010-01-01 and now + 1 day; it is written to updated_at
+ *   normalised to UTC ("2026-09-22T09:05:44.323Z").  Otherwise updated_at
+ *   is left empty (the import then stamps its own start time) and a
+ *   warning says why.
+ */
+int ih_import_download_allowed(const char *list_url, const char *uri, char *err, size_t errlen);
+
+/*
+ * Check an RFC 3339 time (YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM|-HH:MM)) against
+ * [2010-01-01, now + 1 day] (now: seconds since 1970).  0 with out (may be
+ * NULL) set to it in UTC, or -1 with why.  Pure; any thread.
+ */
+int ih_import_check_time(const char *text, long long now, char *out, size_t outlen, char *why, size_t whylen);
 
 #endif
