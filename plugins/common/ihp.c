@@ -231,7 +231,7 @@ static void jc_names_add(jcheck *j, const char *p, size_t n)
 	char *s;
 	size_t cap;
 
-	if (j->oom)
+	if (j->oom || n == 0)
 		return;
 	if (j->nnames + n > j->capnames) {
 		cap = j->capnames ? j->capnames : 256;
