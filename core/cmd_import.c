@@ -81,6 +81,7 @@ int ih_cmd_import(const struct ih_cli *cli, struct ih_config *cfg)
 		return rc;
 	}
 	o.progress = isatty(STDERR_FILENO);
+	o.max_decompressed_bytes = cfg->import.max_decompressed_bytes;
 	if (cli->import_download) {
 		if (ih_http_global_init() != 0) {
 			fprintf(stderr, "ingesthost: import scryfall: cannot initialise libcurl\n");

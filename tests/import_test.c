@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "base/conf.h"
 #include "store/bulk.h"
 #include "import/import_download.h"
 #include "import/import_int.h"
@@ -1044,6 +1045,90 @@ static void test_bad_price_alone(void)
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 2 * GOOD_CARDS + 1);
 }
 
+/*
+ * Issue 14, finding 7: import.max_decompressed_bytes [64 GiB] bounds a
+ * gzip bomb.  Before the fix there was no such key (the config file below
+ * was refused as unknown) and no bound: 16 MiB of newlines from a gzip of
+ * a few KB was read to the end.  Now the import stops with an error naming
+ * the key, the chunks before it kept; through the library and the binary.
+ */
+static void test_max_decompressed(void)
+{
+	char err[512], path[256], conf[256], text[1024], cmd[1024], *plain, *out;
+	const char *bin = IH_TOP_BUILDDIR "/ingesthost";
+	size_t plain_n = 16 << 20, zn, n;
+	unsigned char *z;
+	ih_import_opts o = { 0 };
+	ih_import_stats st;
+	ih_config *cfg = ih_config_defaults();
+	ih_errors errs = { 0 };
+
+	/* the key and its default */
+	CU_ASSERT_FATAL(cfg != NULL);
+	CU_ASSERT_EQUAL(cfg->import.max_decompressed_bytes, 64LL << 30);
+	ih_config_free(cfg);
+	snprintf(path, sizeof path, "%s/range.conf", g_dir);
+	spit(path, "import: { max_decompressed_bytes = 100; };\n", 43);
+	CU_ASSERT_EQUAL(ih_config_load(path, &cfg, &errs), -1);
+	CU_ASSERT(errs.n == 1 && strstr(errs.msg[0], "max_decompressed_bytes = 100 is out of range") != NULL);
+	ih_errors_clear(&errs);
+	spit(path, "import: { max_decompressed_bytes = 5000000L; };\n", 48);
+	CU_ASSERT_EQUAL_FATAL(ih_config_load(path, &cfg, &errs), 0);
+	CU_ASSERT_EQUAL(cfg->import.max_decompressed_bytes, 5000000);
+	ih_config_free(cfg);
+
+	if (ih_test_conninfo_or_skip("import.max_decompressed_bytes") == NULL)
+		return;
+	/* six cards, then a run of newlines: a bomb of 16 MiB */
+	plain = malloc(plain_n);
+	CU_ASSERT_FATAL(plain != NULL);
+	memset(plain, '\n', plain_n);
+	{
+		char *cards = slurp(DATA "cards.jsonl", &n);
+
+		CU_ASSERT_FATAL(cards != NULL && n < plain_n);
+		memcpy(plain, cards, n);
+		free(cards);
+	}
+	z = gz(plain, plain_n, &zn);
+	CU_ASSERT(zn < plain_n / 100);
+	snprintf(path, sizeof path, "%s/bomb.jsonl.gz", g_dir);
+	spit(path, z, zn);
+	wipe();
+	o.path = path;
+	o.time_iso = T1;
+	o.chunk_cards = 2;
+	o.max_decompressed_bytes = 4 << 20;
+	CU_ASSERT_EQUAL(ih_import_scryfall(g_c, g_mkt, &o, &st, err, sizeof err), IH_IMPORT_ERR_INPUT);
+	expect_in(err, "the decompressed input is larger than 4194304 bytes (import.max_decompressed_bytes)");
+	CU_ASSERT(st.bytes_out <= 4 << 20);
+	CU_ASSERT(!st.reached_end);
+	CU_ASSERT_EQUAL(st.cards_read, 6);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards"), st.cards_written);
+	/* unset: the default is far above, the same file is fine */
+	o.max_decompressed_bytes = 0;
+	CU_ASSERT_EQUAL(ih_import_scryfall(g_c, g_mkt, &o, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.bytes_out, (long long)plain_n);
+	check_six_cards();
+
+	/* the binary, the key in its config file: exit 3, the key named */
+	n = (size_t)snprintf(text, sizeof text,
+			     "database: { conninfo = \"%s\"; connect_timeout = 3; };\nimport: { max_decompressed_bytes = 1048576; };\n",
+			     g_conninfo);
+	snprintf(conf, sizeof conf, "%s/bomb.conf", g_dir);
+	spit(conf, text, n);
+	snprintf(cmd, sizeof cmd, "'%s' -c '%s' import scryfall '%s' 2> '%s/bomb.err'", bin, conf, path, g_dir);
+	CU_ASSERT_EQUAL(sh("%s%s", cmd, ""), 3);
+	snprintf(cmd, sizeof cmd, "%s/bomb.err", g_dir);
+	out = slurp(cmd, &n);
+	CU_ASSERT_FATAL(out != NULL);
+	expect_in(out, "STOPPED");
+	expect_in(out, "larger than 1048576 bytes (import.max_decompressed_bytes)");
+	free(out);
+	free(z);
+	free(plain);
+}
+
 /* ---- --download ------------------------------------------------------------ */
 
 static struct {
@@ -1462,6 +1547,7 @@ int main(void)
 		{ "the shared Scryfall capture", test_shared_fixture },
 		{ "the binary: stdin and exit codes", test_binary },
 		{ "one price out of numeric(12,2) among 2,000 cards: the price rejected, not the chunk", test_bad_price_alone },
+		{ "import.max_decompressed_bytes stops a gzip bomb, naming the key", test_max_decompressed },
 		{ "--download from a local responder", test_download },
 		{ "--download: a redirect is checked before it is followed", test_download_redirects },
 		{ "--download: updated_at in range, the URI on the list's origin, a strict list", test_download_checks },

@@ -102,10 +102,13 @@ const host_key ih_conf_host_keys[] = {
 	{ "plugins", { "crash_limit", IH_CFG_INT, "3", 1, 1000, 0, 0,
 		       "consecutive crashed runs (process isolation) after which a plugin is quarantined until SIGHUP "
 		       "or restart" }, OFF(plugins.crash_limit) },
+	{ "import", { "max_decompressed_bytes", IH_CFG_INT, "68719476736", 1024, 1125899906842624.0, 0, 0,
+		      "decompressed bytes `import scryfall` reads before it stops with an error (a gzip bomb), "
+		      "64 GiB" }, OFF(import.max_decompressed_bytes) },
 };
 const size_t ih_conf_nhost_keys = sizeof ih_conf_host_keys / sizeof ih_conf_host_keys[0];
 
-const char *const ih_conf_groups[] = { "database", "redis", "cache", "ingest", "log", "plugins", NULL };
+const char *const ih_conf_groups[] = { "database", "redis", "cache", "ingest", "log", "plugins", "import", NULL };
 
 /* Keys every plugin section accepts; defaults resolved in ih_config_bind. */
 const ih_config_key ih_conf_common_keys[] = {
@@ -408,11 +411,11 @@ int ih_config_load(const char *path, ih_config **out, ih_errors *errs)
 		const char *name = config_setting_name(g);
 		int known = 0;
 
-		for (size_t j = 0; j < IH_CONF_NGROUPS; j++)
+		for (size_t j = 0; ih_conf_groups[j] != NULL; j++)
 			known |= strcmp(ih_conf_groups[j], name) == 0;
 		if (!known) {
 			ih_errors_add(errs,
-				      "%s:%d: unknown group '%s'; valid groups: database, redis, cache, ingest, log, plugins",
+				      "%s:%d: unknown group '%s'; valid groups: database, redis, cache, ingest, log, plugins, import",
 				      path, setting_line(g), name);
 			continue;
 		}

@@ -86,6 +86,9 @@ typedef struct ih_config {
 		char *dir;
 		long long crash_limit;       /* consecutive crashes before quarantine */
 	} plugins;
+	struct {
+		long long max_decompressed_bytes; /* `import scryfall` stops past this */
+	} import;
 	ih_plugin_section *sections;
 	size_t nsections;
 } ih_config;

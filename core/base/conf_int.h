@@ -27,7 +27,7 @@ typedef struct host_key {
 extern const host_key ih_conf_host_keys[];
 extern const size_t ih_conf_nhost_keys;
 extern const char *const ih_conf_groups[]; /* NULL-terminated */
-#define IH_CONF_NGROUPS 6
+#define IH_CONF_NGROUPS 7
 /* Keys every plugin section accepts; defaults resolved in ih_config_bind. */
 extern const ih_config_key ih_conf_common_keys[];
 
