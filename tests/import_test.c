@@ -841,6 +841,48 @@ static void test_bad_text(void)
 	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE price = 0.25"), 1);
 }
 
+/*
+ * Issue 14, finding 4: text after an embedded \u0000 was silently dropped:
+ * "1.50\u0000junk" was stored as 1.50, and "card\u0000x" passed as a card
+ * object.  Every string the importer reads is now taken whole or not at
+ * all: a price with a NUL is rejected alone (counted, named), any other
+ * field with one rejects its card.  The first two lines failed before.
+ */
+static void test_nul_values(void)
+{
+	static const char text[] =
+		"{\"object\":\"card\",\"id\":\"1a2b0041-0000-4000-8000-000000000041\",\"name\":\"Nul Price\",\"set\":\"x\","
+		"\"collector_number\":\"1\",\"lang\":\"en\",\"prices\":{\"usd\":\"1.50\\u0000junk\",\"eur\":\"2.00\"}}\n"
+		"{\"object\":\"card\\u0000x\",\"id\":\"1a2b0042-0000-4000-8000-000000000042\",\"name\":\"Nul Object\",\"set\":\"x\","
+		"\"collector_number\":\"2\",\"lang\":\"en\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0043-0000-4000-8000-000000000043\\u0000x\",\"name\":\"Nul Id\",\"set\":\"x\","
+		"\"collector_number\":\"3\",\"lang\":\"en\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0044-0000-4000-8000-000000000044\",\"name\":\"Nul Lang\",\"set\":\"x\","
+		"\"collector_number\":\"4\",\"lang\":\"en\\u0000x\"}\n"
+		"{\"object\":\"card\",\"id\":\"1a2b0045-0000-4000-8000-000000000045\",\"name\":\"Nul Key\",\"set\":\"x\","
+		"\"collector_number\":\"5\",\"lang\":\"en\",\"prices\":{\"usd\\u0000\":\"3.00\"}}\n";
+	ih_import_stats st;
+	char err[512], path[256];
+
+	if (ih_test_conninfo_or_skip("NUL inside values") == NULL)
+		return;
+	wipe();
+	snprintf(path, sizeof path, "%s/nul.jsonl", g_dir);
+	spit(path, text, sizeof text - 1);
+	CU_ASSERT_EQUAL(run(path, T1, 0, &st, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(st.cards_written, 1);
+	CU_ASSERT_EQUAL(st.prices_rejected, 1);
+	CU_ASSERT_STRING_EQUAL(st.price_reasons[0], "line 1: 'prices.usd' = '1.50...' holds a NUL character");
+	CU_ASSERT_EQUAL(st.rejected, 4);
+	CU_ASSERT(strncmp(st.reasons[0], "line 2: not a card object", 25) == 0);
+	CU_ASSERT_STRING_EQUAL(st.reasons[1], "line 3: 'id' holds a NUL character");
+	CU_ASSERT_STRING_EQUAL(st.reasons[2], "line 4: 'lang' holds a NUL character");
+	CU_ASSERT(strncmp(st.reasons[3], "line 5: a member name holds \\u0000 in prices", 44) == 0);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM price_snapshots WHERE currency = 'EUR' AND price = 2.00"), 1);
+	CU_ASSERT_EQUAL(q("SELECT count(*) FROM cards WHERE name LIKE 'Nul %'"), 1);
+}
+
 /* The same card again in one file: one card, its last prices. */
 static void test_duplicate_in_file(void)
 {
@@ -1543,6 +1585,7 @@ int main(void)
 		{ "a rerun changes nothing; a later one adds prices only", test_rerun },
 		{ "a card twice in one file", test_duplicate_in_file },
 		{ "invalid UTF-8, NUL, bad price text", test_bad_text },
+		{ "a NUL inside a price, the object type, an id, a name", test_nul_values },
 		{ "a chunk the database refuses stops the import", test_db_refuses },
 		{ "the shared Scryfall capture", test_shared_fixture },
 		{ "the binary: stdin and exit codes", test_binary },
