@@ -217,7 +217,9 @@ typedef struct ih_host_services {
 	/* --- 1.1 --- */
 	/* One HTTP exchange with the plugin's rate limit, User-Agent, timeouts
 	 * and the host's retry policy applied.  Returns IH_OK for a 2xx answer,
-	 * else the class of the final failure (IH_ERR_AUTH for 401/403,
+	 * else the class of the final failure (IH_ERR_AUTH for 401/403, and for
+	 * an extra header the host refuses -- control characters, a bad name --
+	 * with status 0 and nothing sent, so a plugin replaces a bad token once;
 	 * IH_ERR_FATAL for other 4xx: resp->status tells which).  resp is always
 	 * filled and must be released with http_free. */
 	int (*http)(ih_ctx *ctx, const ih_http_request *req, ih_http_response *resp);
