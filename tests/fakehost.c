@@ -126,6 +126,10 @@ static int fh_http(ih_ctx *fh, const ih_http_request *req, ih_http_response *res
 		snprintf(resp->error, sizeof resp->error, "stopped: the host is shutting down");
 		return IH_ERR_STOPPED;
 	}
+	/* the host refuses a bad extra header before sending anything: an
+	 * auth failure, as in ih_http_do */
+	if (ih_http_headers_check(req->headers, resp->error, sizeof resp->error) != 0)
+		return IH_ERR_AUTH;
 	fh->reqs = xrealloc(fh->reqs, (fh->nreqs + 1) * sizeof *fh->reqs);
 	r = &fh->reqs[fh->nreqs++];
 	memset(r, 0, sizeof *r);
