@@ -1223,7 +1223,9 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 		return ret;
 	}
 	if (strcmp(url, "/bulk-data") == 0) {
-		r = MHD_create_response_from_buffer(g_srv.list_len, g_srv.list, MHD_RESPMEM_PERSISTENT);
+		/* a copy: set_list replaces the list between requests, possibly
+		 * while the server thread still sends the last one */
+		r = MHD_create_response_from_buffer(g_srv.list_len, g_srv.list, MHD_RESPMEM_MUST_COPY);
 	} else if (strcmp(url, "/default-cards.jsonl.gz") == 0) {
 		g_srv.file_gets++;
 		r = MHD_create_response_from_buffer(g_srv.cut ? g_srv.cut : g_srv.file_len, g_srv.file,
