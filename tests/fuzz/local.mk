@@ -202,13 +202,14 @@ IH_FUZZ_BINS = $(addprefix tests/fuzz/fuzz_,$(addsuffix $(EXEEXT),$(IH_FUZZ_HARN
 fuzz: $(IH_FUZZ_BINS)
 	@bash $(srcdir)/tests/fuzz/run.sh fuzz --srcdir $(srcdir) --builddir . --seconds $(FUZZ_SECONDS) \
 		--jobs $(FUZZ_JOBS) $(FUZZ_FLAGS:%=--flag %) $(IH_FUZZ_HARNESSES)
+fuzz-build: $(IH_FUZZ_BINS)
 fuzz-merge: $(IH_FUZZ_BINS)
 	@bash $(srcdir)/tests/fuzz/run.sh merge --srcdir $(srcdir) --builddir . $(IH_FUZZ_HARNESSES)
 else
-fuzz fuzz-merge:
+fuzz fuzz-build fuzz-merge:
 	@echo "make $@: the harnesses need clang and libFuzzer: ./configure CC=clang --enable-fuzzing" >&2; exit 1
 endif
-.PHONY: fuzz fuzz-merge
+.PHONY: fuzz fuzz-build fuzz-merge
 clean-local: clean-fuzz-work
 clean-fuzz-work:
 	-rm -rf tests/fuzz/work

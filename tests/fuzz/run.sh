@@ -96,6 +96,8 @@ fuzz)
 			echo "---- $n: $a"
 			grep -m 3 -e '^==fuzz==' -e 'SUMMARY:' -e 'runtime error' "$w/log" | sed 's/^/    /'
 			echo "    replay: $bld/tests/fuzz/replay_$n $a"
+			# the input itself, for a CI log that outlives the machine
+			[ "$(wc -c <"$a")" -le 4096 ] && echo "    base64: $(base64 -w0 "$a")"
 		done
 		if [ -f "$w/result" ] && [ "$(awk '{ print $8 }' "$w/result")" -gt 0 ] &&
 			[ -z "$(ls -A "$w/artifacts" 2>/dev/null)" ]; then
