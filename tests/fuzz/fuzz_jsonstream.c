@@ -10,7 +10,10 @@
  * Checks on each record: a value or a reason, never both or neither; the
  * numbers grow; a value is an object that json-c also reads from the whole
  * record (the members built from the skimmer's spans equal json-c's own).
- * On the stream: a stream that ends well and was plain text starts with
+ * On the stream: one that ends well and was plain text delivered every
+ * record, counted here on their own (every non-blank line; every array
+ * element, empty ones such as "[1,,2]" included); one that ends well and
+ * was plain text starts with
  * nothing but blanks, after an optional complete UTF-8 byte-order mark,
  * before its first '[' or '{'; a gzip stream that ends well is made of
  * gzip members only (no zlib or raw stream after one).
@@ -194,6 +197,107 @@ static int clean_start(const uint8_t *data, size_t size)
 	return i < size && (data[i] == '[' || data[i] == '{');
 }
 
+/*
+ * The record numbers a plain (not gzip) stream that ended well must have
+ * delivered, counted here independently: for JSONL every line holding
+ * more than blanks (numbered from 1, blank lines counted); for an array
+ * every element, empty ones ("[1,,2]", "[1,]") included, numbered from 1.
+ * Into want[0..*n); 0 when there are more than max or the shape is unknown.
+ */
+static int expected_records(const uint8_t *d, size_t size, long *want, size_t max, size_t *n)
+{
+	size_t i = 0, bom = 0;
+
+	*n = 0;
+	if (size >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf)
+		i = bom = 3;
+	while (i < size && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r'))
+		i++;
+	if (i >= size)
+		return 0;
+	if (d[i] == '{') {
+		long line = 1;
+		int blank = 1;
+
+		for (size_t k = bom; k < size; k++) {
+			if (d[k] == '\n') {
+				if (!blank) {
+					if (*n >= max)
+						return 0;
+					want[(*n)++] = line;
+				}
+				line++;
+				blank = 1;
+			} else if (!(d[k] == ' ' || d[k] == '\t' || d[k] == '\r')) {
+				blank = 0;
+			}
+		}
+		if (!blank) {
+			if (*n >= max)
+				return 0;
+			want[(*n)++] = line;
+		}
+		return 1;
+	}
+	if (d[i] == '[') {
+		int depth = 0, in_str = 0, esc = 0, any = 0;
+		long elems = 0;
+
+		for (i++; i < size; i++) {
+			uint8_t c = d[i];
+
+			if (in_str) {
+				if (esc)
+					esc = 0;
+				else if (c == '\\')
+					esc = 1;
+				else if (c == '"')
+					in_str = 0;
+				continue;
+			}
+			if (depth == 0 && (c == ',' || c == ']')) {
+				if (c == ']' && !any && elems == 0)
+					break; /* [] */
+				elems++;
+				any = 0;
+				if (c == ']')
+					break;
+				continue;
+			}
+			if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+				any = 1;
+			if (c == '"')
+				in_str = 1;
+			else if (c == '{' || c == '[')
+				depth++;
+			else if ((c == '}' || c == ']') && depth > 0)
+				depth--;
+		}
+		if ((size_t)elems > max)
+			return 0;
+		for (long e = 1; e <= elems; e++)
+			want[(*n)++] = e;
+		return 1;
+	}
+	return 0;
+}
+
+/* The record numbers in a log. */
+static size_t logged_records(const rec_log *l, long *got, size_t max)
+{
+	size_t n = 0;
+
+	for (const char *a = l->s; a != NULL && *a && n < max;) {
+		const char *e = strchr(a, '\n');
+
+		got[n++] = strtol(a, NULL, 10);
+		if (e == NULL)
+			break;
+		a = e + 1;
+	}
+	return n;
+}
+
 /* The value logged on the line [s, e): "N ok VALUE". */
 static json_object *line_value(const char *s, const char *e)
 {
@@ -257,6 +361,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(piece.log.s);
 	if (whole.rc == 0 && !gz)
 		FUZZ_CHECK(clean_start(data, size), "a stream that starts with neither '[' nor '{' (after blanks and a BOM) was read");
+	if (whole.rc == 0 && !gz) {
+		static long want[4096], got[4096];
+		size_t nw, ng;
+
+		if (expected_records(data, size, want, 4096, &nw) && whole.log.records < 4096) {
+			ng = logged_records(&whole.log, got, 4096);
+			FUZZ_CHECK(ng == nw && memcmp(want, got, nw * sizeof *want) == 0,
+				   "%zu records delivered, %zu expected (a line or an element skipped, empty ones too)", ng, nw);
+		}
+	}
 	if (whole.rc == 0 && gz)
 		FUZZ_CHECK(gzip_members_only(data, size), "a gzip stream with something else than gzip members was read");
 	if (!gz) {

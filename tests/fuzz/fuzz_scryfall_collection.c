@@ -8,7 +8,8 @@
  * a row's price is, in full, the text of a price key of the body (so a
  * value cut at an embedded \u0000 is caught), its finish and currency are
  * the ones of that key, its language is the card's own or, in full, a
- * "lang" of the body; mark_done only for a card whose prices are all null;
+ * "lang" of the body; its card is named, in full, by an "id" of the body
+ * (an id cut at \u0000 matches nothing); mark_done at most once a card;
  * never more not_found than cards.
  */
 #include "config.h"
@@ -80,6 +81,10 @@ static int check_row(fuzz_psink *ps, const ih_snapshot *s)
 	}
 	FUZZ_CHECK(known, "finish %s with currency %s is no Scryfall price key", s->finish, s->currency);
 	FUZZ_CHECK(s->language != NULL, "a Scryfall row has a language");
+	if (card != NULL && ps->tree != NULL)
+		FUZZ_CHECK(fuzz_json_has_string(ps->tree, "id", card->scryfall_id, 1),
+			   "a row for %s, which no \"id\" of the body names in full (an id cut at a NUL?)",
+			   card->scryfall_id);
 	if (card != NULL && ps->tree != NULL && (card->lang == NULL || strcmp(s->language, card->lang) != 0))
 		FUZZ_CHECK(fuzz_json_has_string(ps->tree, "lang", s->language, 0),
 			   "language '%s' is neither the card's nor, in full, a lang of the body", s->language);

@@ -6,7 +6,8 @@
  *
  * Input: one field a line -- card_id, scryfall_id, condition, finish,
  * language, currency, price, price_low, price_mid, price_high,
- * num_listings; a missing line or "~" is NULL.
+ * num_listings; a missing line or "~" is NULL (a newline at the end ends
+ * the last line, it does not open an empty one).
  *
  * Checks on a snapshot the host accepts: the vocabulary (condition,
  * finish, three capitals, a 2-3 letter language or NULL); it names a card
@@ -314,7 +315,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (nl != NULL)
 				*nl = '\0';
 			f[i] = strcmp(p, "~") == 0 ? NULL : p;
-			p = nl != NULL ? nl + 1 : NULL;
+			p = nl != NULL && nl[1] != '\0' ? nl + 1 : NULL; /* a last newline ends the last field */
 		}
 	}
 	memset(&s, 0, sizeof s);
