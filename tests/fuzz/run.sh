@@ -6,7 +6,7 @@
 # its corpus (S/tests/fuzz/corpus/NAME), its past crashes and its seeds
 # (S/tests/fuzz/harnesses.txt), with its dictionary; what it finds goes to
 # B/tests/fuzz/work/NAME/{corpus,artifacts}.  A table gives per harness the
-# executions, their rate, the coverage (libFuzzer's cov: edges, ft:
+# seconds it ran (less than N when it crashed), the executions, their rate, the coverage (libFuzzer's cov: edges, ft:
 # features), the corpus size and the crashes; each crash is shown with its
 # reproducer (replay it: B/tests/fuzz/replay_NAME FILE).  Exit 1 on any
 # crash.  merge: the work corpora, minimized, into S/tests/fuzz/corpus/NAME.
@@ -45,8 +45,9 @@ one() { # name: fuzz it, then write work/NAME/result
 		"-artifact_prefix=$work/artifacts/" "${flags[@]}" "$work/corpus" "$src/tests/fuzz/corpus/$name")
 	[ -d "$src/tests/fuzz/crashes/$name" ] && args+=("$src/tests/fuzz/crashes/$name")
 	for s in $seeds; do args+=("$src/$s"); done
+	local t0=$SECONDS
 	"$bin" "${args[@]}" >"$work/log" 2>&1
-	local rc=$? execs rate cov ft corp crashes
+	local rc=$? took=$((SECONDS - t0)) execs rate cov ft corp crashes
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -n 1)
 	cov=$(grep -o ' cov: [0-9]*' "$work/log" | tail -n 1 | awk '{ print $2 }')
@@ -54,7 +55,9 @@ one() { # name: fuzz it, then write work/NAME/result
 	corp=$(grep -o ' corp: [0-9]*' "$work/log" | tail -n 1 | awk '{ print $2 }')
 	crashes=$(find "$work/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
 	[ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes=1 # died without an artifact
-	printf '%-22s %6s %12s %8s %6s %6s %7s %7s\n' "$name" "$secs" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
+	# libFuzzer says 0 per second for a run shorter than a second
+	[ "${rate:-0}" = 0 ] && [ -n "$execs" ] && rate=$((execs / (took > 0 ? took : 1)))
+	printf '%-22s %6s %12s %8s %6s %6s %7s %7s\n' "$name" "$took" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
 		"${ft:-?}" "${corp:-?}" "$crashes" >"$work/result"
 	return 0
 }
@@ -97,7 +100,7 @@ fuzz)
 			grep -m 3 -e '^==fuzz==' -e 'SUMMARY:' -e 'runtime error' "$w/log" | sed 's/^/    /'
 			echo "    replay: $bld/tests/fuzz/replay_$n $a"
 			# the input itself, for a CI log that outlives the machine
-			[ "$(wc -c <"$a")" -le 4096 ] && echo "    base64: $(base64 -w0 "$a")"
+			[ "$(wc -c <"$a")" -le 1024 ] && echo "    base64: $(base64 -w0 "$a")"
 		done
 		if [ -f "$w/result" ] && [ "$(awk '{ print $8 }' "$w/result")" -gt 0 ] &&
 			[ -z "$(ls -A "$w/artifacts" 2>/dev/null)" ]; then
